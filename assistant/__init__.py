@@ -1,0 +1,1 @@
+"""Assistant de mutualisation: does an asset already exist for my need?"""

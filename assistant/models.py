@@ -1,0 +1,144 @@
+"""Typed data passed between the stages of the pipeline."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Kind = Literal["asset", "project", "program"]
+
+LEVEL_LABELS_FR = {
+    1: "Actif dupliqué",
+    2: "Actif partagé",
+    3: "Fondation numérique gouvernementale",
+    4: "Solution d'affaires gouvernementale",
+}
+
+
+class SourceRef(BaseModel):
+    """Where a fact comes from: a document (path relative to the project root), a page, an exact quote."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: str = Field(min_length=1)
+    page: int | None = Field(None, ge=1, description="1-based page for PDFs; empty for other sources.")
+    quote: str = Field(min_length=3)
+
+
+class SubProject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    status: str | None = None
+
+
+class Keywords(BaseModel):
+    """The words a user with this need would type, in each language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fr: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+
+class CatalogueRecord(BaseModel):
+    """One asset, project or program, each of its facts backed by a source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    name: str = Field(min_length=1)
+    acronym: str | None = None
+    kind: Kind
+    level: int | None = Field(None, ge=1, le=4, description="Mutualisation level; empty when no source states it.")
+    level_sources: list[SourceRef] = Field(default_factory=list, description="The quotes that state the level.")
+    owner: str | None = Field(None, description="Organisme responsable; empty when no source names it.")
+    users: list[str] = Field(default_factory=list, description="Bodies known to use the asset.")
+    status: str | None = None
+    description: str = Field(min_length=1)
+    sub_projects: list[SubProject] = Field(default_factory=list)
+    keywords: Keywords = Field(default_factory=Keywords)
+    url: str | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _level_needs_its_quote(self) -> "CatalogueRecord":
+        if self.level is not None and not self.level_sources:
+            raise ValueError("level_sources: a level needs the quote that states it")
+        if self.level is None and self.level_sources:
+            raise ValueError("level: level_sources are given but the level is empty")
+        if self.sub_projects and self.kind != "program":
+            raise ValueError("sub_projects: only a program has sub-projects")
+        return self
+
+    @property
+    def level_label(self) -> str | None:
+        return LEVEL_LABELS_FR.get(self.level) if self.level else None
+
+    def text(self) -> str:
+        """The record as the text that is chunked and embedded: what a user's need would match."""
+        lines = [self.name if not self.acronym else f"{self.name} ({self.acronym})", self.description]
+        if self.sub_projects:
+            lines.append("Projets : " + "; ".join(p.name for p in self.sub_projects))
+        if self.owner:
+            lines.append(f"Organisme responsable : {self.owner}")
+        if self.users:
+            lines.append("Utilisé par : " + ", ".join(self.users))
+        if self.level:
+            lines.append(f"Niveau de mutualisation : {self.level} – {self.level_label}")
+        keywords = self.keywords.fr + self.keywords.en
+        if keywords:
+            lines.append("Mots-clés : " + ", ".join(keywords))
+        return "\n".join(lines)
+
+
+class Page(BaseModel):
+    number: int | None = Field(None, description="1-based page number for PDFs; empty for other sources.")
+    text: str
+
+
+class LoadedSource(BaseModel):
+    """A source file read from disk: a document split into pages, or one catalogue record."""
+
+    path: str = Field(description="Path relative to the project root (absolute when outside it).")
+    title: str
+    source_hash: str = Field(description="SHA-256 of the file's bytes.")
+    pages: list[Page]
+    record: CatalogueRecord | None = None
+
+
+class Chunk(BaseModel):
+    """A piece of a source as stored in the index, with everything needed to cite it."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    page: int | None = None
+    chunk: int = Field(description="0-based number of the chunk within its source.")
+    content_hash: str
+    source_hash: str
+    record_id: str | None = None
+    kind: Kind | None = None
+    level: int | None = None
+    owner: str | None = None
+
+    def metadata(self) -> dict[str, str | int]:
+        """Chroma metadata: every field but id and text, empty ones left out (Chroma stores no nulls)."""
+        return {k: v for k, v in self.model_dump(exclude={"id", "text"}).items() if v is not None}
+
+
+class IngestReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    failed: dict[str, str] = Field(default_factory=dict, description="Source path -> reason.")
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

@@ -1,0 +1,49 @@
+"""One typed settings object, read from ASSISTANT_* environment variables and an optional .env file."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    home: Path = Field(PROJECT_ROOT, description="Project root: relative paths below are resolved against it.")
+    documents_dir: Path = Field(Path("corpus/documents"), description="Source documents (PDF, text, Markdown).")
+    catalogue_dir: Path = Field(Path("corpus/catalogue"), description="Catalogue records, one YAML file each.")
+    index_dir: Path = Field(Path("index"), description="Where the embedded Chroma store lives.")
+    collection: str = Field("assistant", description="Chroma collection name.")
+    embedder: str = Field(
+        "use-v3",
+        description="'use-v3' (multilingual USE v3), 'minilm' (all-MiniLM-L6-v2), "
+        "or 'st:<path>' for any sentence-transformers model on disk.",
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded store.")
+    chroma_port: int = Field(8000, description="Chroma server port, used with chroma_host.")
+    web_host: str = Field("127.0.0.1", description="Address the web app binds to.")
+    web_port: int = Field(7860, description="Port the web app listens on.")
+
+    def path(self, value: Path) -> Path:
+        """Resolve a configured path against the project root."""
+        return value if value.is_absolute() else (self.home / value)
+
+    @property
+    def source_dirs(self) -> list[Path]:
+        return [self.path(self.documents_dir), self.path(self.catalogue_dir)]
+
+    def relative(self, path: Path) -> str:
+        """A source's identity: its path relative to the project root when inside it, else absolute."""
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self.home.resolve()).as_posix()
+        except ValueError:
+            return resolved.as_posix()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
