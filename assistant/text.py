@@ -6,13 +6,15 @@ import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"\s+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def clean_page_text(text: str) -> str:
-    """Text as extracted from a page, made safe to store: NFC, no control characters, no trailing blanks."""
+    """Text as extracted from a page, made safe to store: NFC, no control characters, lines stripped,
+    paragraphs kept apart by one blank line."""
     text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
-    lines = (line.strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    lines = "\n".join(line.strip() for line in text.splitlines())
+    return _BLANK_RUNS.sub("\n\n", lines).strip()
 
 
 def squash(text: str) -> str:

@@ -4,11 +4,12 @@ The MCN documents reached us only as extracted text (see corpus/README.md). This
 out again, page by page following each document's own structure, so that ingestion reads real PDFs
 through pypdf exactly as it will read any user's PDF.
 
-    python corpus/make_documents.py            # writes corpus/documents/*.pdf
+    python corpus/make_documents.py [OUT_DIR]   # writes corpus/documents/*.pdf by default
 
 Needs reportlab (installed by the `dev` extra). The output is byte-for-byte reproducible.
 """
 
+import sys
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -22,8 +23,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, Paragraph, Spacer, Table, TableStyle
 
 OUT = Path(__file__).resolve().parent / "documents"
-ACCESS_REPLY = OUT / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
-PORTFOLIO = OUT / "mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
+ACCESS_REPLY = "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
+PORTFOLIO = "mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
 
 # Bitstream Vera ships inside reportlab and covers French typography (’ « » œ …); embedded as TrueType,
 # it carries the Unicode map that lets pypdf give the text back exactly.
@@ -138,23 +139,27 @@ def bullets(items: list[str], size: float = 13) -> list[Paragraph]:
             for item in items]
 
 
-def level_slide(canvas: Canvas, title: str, levels: list[tuple[str, list[str]]], examples: list[str]) -> None:
-    """A deck slide describing two levels, with the MCN's example assets boxed on the right."""
+def level_slide(canvas: Canvas, title: str, levels: list[tuple[str, list[str], list[str]]]) -> None:
+    """A deck slide describing two levels, each with the MCN's example assets boxed beside it."""
     width, height = slide(canvas, title)
-    flowables = []
-    for heading, items in levels:
-        flowables.append(Paragraph(heading, style(12, bold=True, textColor=NAVY, spaceAfter=4)))
-        flowables += bullets(items, size=10.5)
-        flowables.append(Spacer(1, 10))
-    fill(canvas, flowables, 0.5 * inch, 0.3 * inch, 6.6 * inch, height - 1.45 * inch)
-    for i, example in enumerate(examples):
-        boxed(canvas, example, 7.4 * inch, 2.35 * inch - i * 1.05 * inch, 2.2 * inch, 0.85 * inch, size=11)
+    example_style = style(11, bold=True, alignment=TA_CENTER, textColor=NAVY, spaceAfter=10)
+    rows = [[[Paragraph(heading, style(12, bold=True, textColor=NAVY, spaceAfter=4)), *bullets(items, size=10.5)],
+             [Paragraph(example, example_style) for example in examples]]
+            for heading, items, examples in levels]
+    table = Table(rows, colWidths=[6.7 * inch, 2.3 * inch])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+        ("BACKGROUND", (1, 0), (1, -1), PALE),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+    ]))
+    fill(canvas, [table], 0.5 * inch, 0.3 * inch, width - 1 * inch, height - 1.45 * inch)
     canvas.showPage()
 
 
-def access_reply() -> None:
+def access_reply(path: Path) -> None:
     canvas = new_canvas(
-        ACCESS_REPLY,
+        path,
         "Réponse à la demande d’accès DA2425-39 : orientations sur la mutualisation des actifs informationnels",
         "Ministère de la Cybersécurité et du Numérique, 3 octobre 2024",
     )
@@ -192,7 +197,7 @@ def access_reply() -> None:
                 "de chacun",
                 "Chaque organisme opère sa propre version de l’actif",
                 "Chaque organisme gère les coûts reliés à son instance de l’actif",
-            ]),
+            ], []),
             ("Niveau 2 - Actif partagé entre organismes", [
                 "L’actif répond aux besoins de plus d’un organisme",
                 "L’actif est utilisé par un certain nombre d’organismes",
@@ -200,10 +205,9 @@ def access_reply() -> None:
                 "L’opération et l’évolution de l’actif sont assurées par l’organisme qui en est le fournisseur",
                 "Une entente est établie entre l’organisme détenteur et les organismes utilisateurs afin "
                 "d’établir l’ensemble des modalités et le contrat de services",
-            ]),
+            ], ["Suivi des dossiers ministériels (SDM)",
+                "Production des cartes d’assurance maladie et des permis de conduire"]),
         ],
-        ["Suivi des dossiers ministériels (SDM)",
-         "Production des cartes d’assurance maladie et des permis de conduire"],
     )
 
     level_slide(
@@ -218,7 +222,7 @@ def access_reply() -> None:
                 "gouvernementale",
                 "La réalisation, l’opération et l’évolution de l’actif sont assurées par l’organisme désigné "
                 "comme étant le fournisseur",
-            ]),
+            ], ["Service d’authentification gouvernementale (SAG)"]),
             ("Niveau 4 - Solution d’affaires gouvernementale", [
                 "L’actif répond à des besoins d’affaires gouvernementaux communs",
                 "L’actif est une solution d’affaires complète",
@@ -227,9 +231,8 @@ def access_reply() -> None:
                 "La réalisation, l’opération et l’évolution de l’actif sont assurés par l’organisme désigné "
                 "comme étant le fournisseur",
                 "…",
-            ]),
+            ], ["Système électronique d’appel d’offres (SEAO)"]),
         ],
-        ["Service d’authentification gouvernementale (SAG)", "Système électronique d’appel d’offres (SEAO)"],
     )
 
     width, height = slide(canvas, "Processus de mutualisation")
@@ -444,8 +447,8 @@ def portfolio_table(canvas: Canvas, caption: str, heading: str, rows: list[tuple
     raise RuntimeError(f"{caption}: does not fit on one page")
 
 
-def portfolio() -> None:
-    canvas = new_canvas(PORTFOLIO, PORTFOLIO_TITLE, "Ministère de la Cybersécurité et du Numérique, 12 septembre 2025")
+def portfolio(path: Path) -> None:
+    canvas = new_canvas(path, PORTFOLIO_TITLE, "Ministère de la Cybersécurité et du Numérique, 12 septembre 2025")
     canvas.setPageSize(letter)
     width, height = letter
     fill(canvas, [
@@ -473,13 +476,12 @@ def portfolio() -> None:
     canvas.save()
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    access_reply()
-    portfolio()
-    for path in (ACCESS_REPLY, PORTFOLIO):
-        print(f"wrote {path.relative_to(OUT.parent.parent)}")
+def main(out: Path = OUT) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    access_reply(out / ACCESS_REPLY)
+    portfolio(out / PORTFOLIO)
+    print(f"wrote {out / ACCESS_REPLY}\nwrote {out / PORTFOLIO}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

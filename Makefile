@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+VENV      := .venv
+PYTHON    := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+# The CPU build of torch lies in /opt/wheels on these machines; elsewhere pip takes it from PyPI.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run test index install benchmark clean-index
+
+run: index
+	$(PYTHON) app.py
+
+test: $(INSTALLED)
+	$(PYTHON) -m pytest
+
+# Incremental: builds the index when missing, refreshes what changed, embeds nothing when up to date.
+index: $(INSTALLED)
+	$(VENV)/bin/assistant ingest
+
+install: $(INSTALLED)
+
+# Reinstalls only when the dependencies change.
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet $(FIND_LINKS) -c constraints.txt -e '.[dev]'
+	touch $@
+
+benchmark: $(INSTALLED)
+	$(PYTHON) benchmarks/ingest.py
+
+clean-index:
+	rm -rf index/chroma.sqlite3 index/*-*-*-*-*

@@ -1,0 +1,100 @@
+"""Command-line interface: `assistant ingest`, `assistant catalogue import|validate`."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.catalogue import import_records, read_catalogue, write_records
+from assistant.embed import EmbedderError, get_embedder
+from assistant.index import IndexStoreError, ingest
+from assistant.models import IngestReport
+from assistant.settings import get_settings
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(code)
+
+
+def format_report(report: IngestReport) -> str:
+    lines = [f"{source} : {reason}" for source, reason in sorted(report.failed.items())]
+    if not (report.added or report.updated or report.removed):
+        lines.append(f"Rien à vectoriser : l’index est à jour ({len(report.skipped)} sources inchangées).")
+    lines.append(
+        f"Sources : {len(report.added)} ajoutées, {len(report.updated)} mises à jour, "
+        f"{len(report.removed)} retirées, {len(report.skipped)} inchangées, {len(report.failed)} en échec. "
+        f"Fragments : {report.chunks_embedded} vectorisés, {report.chunks_total} dans l’index. "
+        f"Durée : {report.seconds:.1f} s."
+    )
+    return "\n".join(lines)
+
+
+@click.group()
+def main() -> None:
+    """Assistant de mutualisation : un actif existe-t-il déjà pour mon besoin?"""
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Vider l’index et tout revectoriser (après un changement d’encodeur).")
+@click.option("--quiet", is_flag=True, help="Sans barre de progression.")
+def ingest_command(paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
+    """Indexer les documents et les fiches du catalogue (le corpus par défaut), de façon incrémentale."""
+    settings = get_settings()
+    try:
+        report = ingest(settings, get_embedder(settings.embedder), list(paths) or None, rebuild=rebuild,
+                        progress=False if quiet else None)
+    except (IndexStoreError, EmbedderError) as error:
+        fail(str(error), 2)
+    click.echo(format_report(report))
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.group()
+def catalogue() -> None:
+    """Fiches du catalogue d’actifs."""
+
+
+@catalogue.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["publiccode", "ore", "csv"]), required=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier de destination (par défaut : le catalogue du corpus).")
+def import_command(path: Path, fmt: str, out: Path | None) -> None:
+    """Convertir des fiches publiccode.yml, Open Resource Exchange ou CSV en fiches du catalogue."""
+    settings = get_settings()
+    records, errors = import_records(path, fmt)
+    for error in errors:
+        click.echo(f"Refusée : {error}", err=True)
+    target = out or settings.path(settings.catalogue_dir)
+    written = write_records(records, target)
+    click.echo(f"{len(written)} fiches écrites dans {target}, {len(errors)} refusées.")
+    if errors:
+        sys.exit(1)
+
+
+@catalogue.command("validate")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate_command(directory: Path | None) -> None:
+    """Vérifier toutes les fiches du catalogue."""
+    settings = get_settings()
+    folder = directory or settings.path(settings.catalogue_dir)
+    records, errors = read_catalogue(folder)
+    for error in errors:
+        click.echo(f"Invalide : {error}", err=True)
+    click.echo(f"{len(records)} fiches valides, {len(errors)} invalides dans {folder}.")
+    if errors:
+        sys.exit(1)
+
+
+def run() -> None:
+    """Entry point that turns an unexpected failure into one line (ASSISTANT_DEBUG=1 shows the traceback)."""
+    try:
+        main(standalone_mode=True)
+    except Exception as error:  # the last guard before a user would see a traceback
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        fail(f"{type(error).__name__} : {error} (ASSISTANT_DEBUG=1 pour le détail)")

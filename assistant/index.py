@@ -1,0 +1,176 @@
+"""Index stage: chunks -> vectors in a Chroma collection, kept in step with the corpus incrementally.
+
+The collection itself is the one source of truth: every chunk carries its source path and the source's
+content hash, so what is indexed can always be read back from Chroma, in the embedded store or a server.
+"""
+
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from itertools import count
+from pathlib import Path
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from assistant.chunk import chunk_source
+from assistant.embed import Embedder
+from assistant.load import LoadError, discover, file_hash, load_source
+from assistant.models import Chunk, IngestReport
+from assistant.settings import Settings
+
+
+class IndexStoreError(Exception):
+    pass
+
+
+class IndexedSource(BaseModel):
+    source: str
+    title: str
+    source_hash: str
+    pages: int
+    chunk_ids: list[str]
+    indexed_at: str
+
+
+def open_client(settings: Settings) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        except Exception as error:
+            raise IndexStoreError(f"le serveur Chroma {settings.chroma_host}:{settings.chroma_port} ne répond pas "
+                                  f"({error})") from error
+    index_dir = settings.path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
+
+
+def describe_store(settings: Settings) -> str:
+    if settings.chroma_host:
+        return f"serveur Chroma {settings.chroma_host}:{settings.chroma_port}"
+    return str(settings.path(settings.index_dir))
+
+
+def open_collection(client: ClientAPI, settings: Settings, embedder: Embedder) -> Collection:
+    """The collection, created for this embedder if new; refused if it was built with another embedder."""
+    # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
+    collection = client.get_or_create_collection(
+        settings.collection,
+        embedding_function=None,
+        metadata={"embedder": embedder.name, "dimension": embedder.dimension},
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+    built_with = (collection.metadata or {}).get("embedder"), (collection.metadata or {}).get("dimension")
+    if built_with != (embedder.name, embedder.dimension):
+        raise IndexStoreError(
+            f"l’index ({describe_store(settings)}) a été construit avec l’encodeur {built_with[0]} "
+            f"({built_with[1]} dimensions), mais les réglages demandent {embedder.name} ({embedder.dimension}). "
+            "Reconstruisez-le : assistant ingest --rebuild"
+        )
+    return collection
+
+
+def indexed_sources(collection: Collection, page_size: int = 5000) -> dict[str, IndexedSource]:
+    """What the collection holds, source by source, read back from the chunks' metadata."""
+    by_source: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for offset in count(0, page_size):
+        batch = collection.get(include=["metadatas"], limit=page_size, offset=offset)
+        if not batch["ids"]:
+            break
+        for chunk_id, metadata in zip(batch["ids"], batch["metadatas"]):
+            by_source[metadata["source"]].append((chunk_id, metadata))
+    return {
+        source: IndexedSource(
+            source=source,
+            title=entries[0][1]["title"],
+            source_hash=entries[0][1]["source_hash"],
+            pages=len({m.get("page") for _, m in entries if m.get("page")}),
+            chunk_ids=[chunk_id for chunk_id, _ in entries],
+            indexed_at=entries[0][1]["indexed_at"],
+        )
+        for source, entries in by_source.items()
+    }
+
+
+def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[float]], batch_size: int) -> None:
+    indexed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    for start in range(0, len(chunks), batch_size):
+        part = chunks[start:start + batch_size]
+        collection.add(
+            ids=[chunk.id for chunk in part],
+            documents=[chunk.text for chunk in part],
+            embeddings=vectors[start:start + batch_size],
+            metadatas=[chunk.metadata() | {"indexed_at": indexed_at} for chunk in part],
+        )
+
+
+def _delete_ids(collection: Collection, ids: list[str], batch_size: int) -> None:
+    for start in range(0, len(ids), batch_size):
+        collection.delete(ids=ids[start:start + batch_size])
+
+
+def ingest(
+    settings: Settings,
+    embedder: Embedder,
+    paths: list[Path] | None = None,
+    rebuild: bool = False,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Bring the index in step with the given files and folders (the corpus by default).
+
+    Unchanged sources are skipped; a changed source is embedded first, then its old chunks are replaced;
+    a source gone from a scanned folder is removed. A source that fails to load is reported and its
+    chunks already in the index are kept.
+    """
+    started = time.perf_counter()
+    client = open_client(settings)
+    if rebuild and settings.collection in [c.name for c in client.list_collections()]:
+        client.delete_collection(settings.collection)
+    collection = open_collection(client, settings, embedder)
+    batch_size = client.get_max_batch_size()
+
+    report = IngestReport()
+    roots = paths or settings.source_dirs
+    files: list[Path] = []
+    for root in roots:
+        if root.exists():
+            files += discover(root)
+        else:
+            report.failed[settings.relative(root)] = "fichier ou dossier introuvable"
+    indexed = indexed_sources(collection)
+
+    bar_disabled = None if progress is None else not progress  # None: shown only on a terminal
+    for path in tqdm(files, desc="Indexing", unit="source", disable=bar_disabled, leave=False):
+        source = settings.relative(path)
+        previous = indexed.get(source)
+        try:
+            if previous and previous.source_hash == file_hash(path, source):
+                report.skipped.append(source)
+                continue
+            loaded = load_source(path, settings)
+        except LoadError as error:
+            report.failed[source] = error.reason
+            continue
+        chunks = chunk_source(loaded)
+        vectors = embedder.embed_documents([chunk.text for chunk in chunks])
+        if previous:
+            _delete_ids(collection, previous.chunk_ids, batch_size)
+        _add_chunks(collection, chunks, vectors, batch_size)
+        (report.updated if previous else report.added).append(source)
+        report.chunks_embedded += len(chunks)
+
+    scanned_dirs = [root.resolve() for root in roots if root.is_dir()]
+    for source, entry in indexed.items():
+        path = (settings.home / source).resolve()
+        if not path.exists() and any(path.is_relative_to(folder) for folder in scanned_dirs):
+            _delete_ids(collection, entry.chunk_ids, batch_size)
+            report.removed.append(source)
+
+    report.chunks_total = collection.count()
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report

@@ -1,0 +1,115 @@
+"""Load stage: source files on disk -> LoadedSource (PDFs page by page through pypdf, text, catalogue records)."""
+
+import logging
+from io import BytesIO
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from assistant.catalogue import RecordError, read_record
+from assistant.models import LoadedSource, Page
+from assistant.settings import Settings
+from assistant.text import clean_page_text, sha256_hex
+
+PDF_SUFFIXES = {".pdf"}
+TEXT_SUFFIXES = {".txt", ".md"}
+RECORD_SUFFIXES = {".yaml", ".yml"}
+SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES | RECORD_SUFFIXES
+
+# pypdf logs every repair it attempts on a damaged file; the one-line LoadError is what the user needs.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+class LoadError(Exception):
+    """A source that cannot be read; str() is one line naming the file and the reason."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+def discover(root: Path) -> list[Path]:
+    """The supported files under a directory (or the file itself), sorted, hidden ones left out."""
+    if root.is_file():
+        return [root]
+    return sorted(
+        path for path in root.rglob("*")
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    )
+
+
+def read_bytes(path: Path, source: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise LoadError(source, f"lecture impossible ({error.strerror})") from error
+
+
+def file_hash(path: Path, source: str) -> str:
+    """The content hash that tells whether a source changed since it was indexed."""
+    return sha256_hex(read_bytes(path, source))
+
+
+def load_source(path: Path, settings: Settings) -> LoadedSource:
+    source = settings.relative(path)
+    data = read_bytes(path, source)
+    if not data.strip():
+        raise LoadError(source, "fichier vide")
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        title, pages = read_pdf(data, source)
+        return LoadedSource(path=source, title=title or path.stem, source_hash=sha256_hex(data), pages=pages)
+    if suffix in TEXT_SUFFIXES:
+        text = read_text(data, source)
+        return LoadedSource(path=source, title=text_title(text) or path.stem, source_hash=sha256_hex(data),
+                            pages=[Page(text=text)])
+    if suffix in RECORD_SUFFIXES:
+        try:
+            record = read_record(path)
+        except RecordError as error:
+            raise LoadError(source, ": ".join(part for part in (error.field, error.reason) if part)) from error
+        return LoadedSource(path=source, title=record.name, source_hash=sha256_hex(data),
+                            pages=[Page(text=record.text())], record=record)
+    raise LoadError(source, f"type de fichier non pris en charge « {suffix} » (acceptés : {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+
+
+def read_pdf(data: bytes, source: str) -> tuple[str | None, list[Page]]:
+    """A PDF's title and its pages' text. Pages keep their 1-based numbers, empty pages included."""
+    if b"%PDF-" not in data[:1024]:
+        raise LoadError(source, "ce n’est pas un PDF (aucun en-tête %PDF-)")
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError(source, "PDF chiffré : un mot de passe est requis")
+        pages = [Page(number=n, text=clean_page_text(page.extract_text() or ""))
+                 for n, page in enumerate(reader.pages, start=1)]
+        title = (reader.metadata.title if reader.metadata else None) or None
+    except LoadError:
+        raise
+    except Exception as error:  # pypdf raises many exception types on damaged files
+        raise LoadError(source, f"PDF illisible ou endommagé ({type(error).__name__} : {error})") from error
+    if not pages:
+        raise LoadError(source, "PDF sans aucune page")
+    if not any(page.text for page in pages):
+        raise LoadError(source, "aucun texte extractible (PDF numérisé? passez-le d’abord à la reconnaissance de caractères)")
+    return title, pages
+
+
+def read_text(data: bytes, source: str) -> str:
+    if b"\x00" in data:
+        raise LoadError(source, "ce n’est pas un fichier texte (contenu binaire)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise LoadError(source, f"texte non UTF-8 (octet {error.start})") from error
+    return clean_page_text(text)
+
+
+def text_title(text: str) -> str | None:
+    """A Markdown document's first heading, if any."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            return line.lstrip("#").strip() or None
+    return None

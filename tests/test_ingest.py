@@ -1,0 +1,171 @@
+"""Ingestion into a real Chroma store: page-true chunks, incremental updates, bad input that harms nothing."""
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from assistant.catalogue import read_catalogue
+from assistant.index import IndexStoreError, ingest, open_client, open_collection
+from assistant.text import quote_on_page
+
+
+def stored_chunks(settings, embedder) -> list[tuple[str, str, dict]]:
+    collection = open_collection(open_client(settings), settings, embedder)
+    got = collection.get(include=["documents", "metadatas"])
+    return list(zip(got["ids"], got["documents"], got["metadatas"]))
+
+
+def test_every_pdf_chunk_is_found_on_the_page_it_names(repo_settings, embedder):
+    report = ingest(repo_settings, embedder, progress=False)
+    assert report.ok, report.failed
+    chunks = stored_chunks(repo_settings, embedder)
+    pdf_chunks = [(text, meta) for _, text, meta in chunks if meta["source"].endswith(".pdf")]
+    assert len({meta["source"] for _, meta in pdf_chunks}) == 2
+
+    pages: dict[str, list[str]] = {}
+    for text, meta in pdf_chunks:
+        if meta["source"] not in pages:
+            reader = PdfReader(repo_settings.home / meta["source"])
+            pages[meta["source"]] = [page.extract_text() for page in reader.pages]
+        assert quote_on_page(text, pages[meta["source"]][meta["page"] - 1]), (meta["source"], meta["page"], text)
+        assert {"title", "chunk", "content_hash", "source_hash", "indexed_at"} <= meta.keys()
+    # every page of both documents has text, so every page is reached by at least one chunk
+    for source, texts in pages.items():
+        assert {meta["page"] for _, meta in pdf_chunks if meta["source"] == source} == set(range(1, len(texts) + 1))
+
+
+def test_catalogue_chunks_carry_the_record_fields(repo_settings, embedder):
+    ingest(repo_settings, embedder, progress=False)
+    records, errors = read_catalogue(repo_settings.path(repo_settings.catalogue_dir))
+    assert not errors
+    by_record = {meta["record_id"]: meta for _, _, meta in stored_chunks(repo_settings, embedder)
+                 if "record_id" in meta}
+    assert by_record.keys() == {record.id for record in records}
+    for record in records:
+        meta = by_record[record.id]
+        assert meta["kind"] == record.kind
+        assert meta.get("level") == record.level
+        assert meta.get("owner") == record.owner
+        assert "page" not in meta
+
+
+def test_second_ingest_of_an_unchanged_corpus_embeds_nothing(corpus_settings, embedder):
+    first = ingest(corpus_settings, embedder, progress=False)
+    assert first.chunks_embedded == first.chunks_total > 0
+    second = ingest(corpus_settings, embedder, progress=False)
+    assert second.chunks_embedded == 0
+    assert not (second.added or second.updated or second.removed)
+    assert sorted(second.skipped) == sorted(first.added)
+    assert second.chunks_total == first.chunks_total
+
+
+def test_a_changed_source_replaces_its_chunks_and_a_removed_one_leaves(corpus_settings, embedder):
+    notes = corpus_settings.path(corpus_settings.documents_dir) / "notes.md"
+    notes.write_text("# Notes\n\nLe registre des archives est tenu par la direction.\n", encoding="utf-8")
+    ingest(corpus_settings, embedder, progress=False)
+    before = stored_chunks(corpus_settings, embedder)
+
+    notes.write_text("# Notes\n\nLa signature électronique est offerte aux organismes.\n", encoding="utf-8")
+    report = ingest(corpus_settings, embedder, progress=False)
+    assert report.updated == ["corpus/documents/notes.md"] and not report.added
+    after = stored_chunks(corpus_settings, embedder)
+    notes_texts = [text for _, text, meta in after if meta["source"] == "corpus/documents/notes.md"]
+    assert any("signature électronique" in text for text in notes_texts)
+    assert not any("registre des archives" in text for text in notes_texts)
+    assert len(after) == len(before)
+
+    notes.unlink()
+    report = ingest(corpus_settings, embedder, progress=False)
+    assert report.removed == ["corpus/documents/notes.md"]
+    assert all(meta["source"] != "corpus/documents/notes.md" for _, _, meta in stored_chunks(corpus_settings, embedder))
+
+
+def test_no_duplicate_chunk_after_repeated_and_partial_ingests(corpus_settings, embedder):
+    documents = corpus_settings.path(corpus_settings.documents_dir)
+    ingest(corpus_settings, embedder, progress=False)
+    ingest(corpus_settings, embedder, paths=[documents], progress=False)
+    ingest(corpus_settings, embedder, paths=sorted(documents.glob("*.pdf"))[:1], progress=False)
+    chunks = stored_chunks(corpus_settings, embedder)
+    keys = Counter((meta["source"], meta["chunk"]) for _, _, meta in chunks)
+    assert max(keys.values()) == 1
+    assert len({chunk_id for chunk_id, _, _ in chunks}) == len(chunks)
+
+
+def pdf_bytes(make) -> bytes:
+    writer = make()
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def bad_inputs(real_pdf: Path) -> dict[str, tuple[bytes, str]]:
+    """File name -> (content, a word the one-line reason must contain)."""
+    def encrypted():
+        writer = PdfWriter(clone_from=real_pdf)
+        writer.encrypt(user_password="secret", algorithm="AES-256")
+        return writer
+
+    def scanned():
+        writer = PdfWriter()
+        writer.add_blank_page(612, 792)
+        return writer
+
+    return {
+        "corrompu.pdf": (b"%PDF-1.7\n" + bytes(range(256)) * 8, "endommagé"),
+        "tronque.pdf": (real_pdf.read_bytes()[:3000], "endommagé"),
+        "chiffre.pdf": (pdf_bytes(encrypted), "mot de passe"),
+        "vide.pdf": (b"", "vide"),
+        "numerise.pdf": (pdf_bytes(scanned), "aucun texte"),
+        "faux.pdf": ("Ceci est une note, pas un PDF.".encode(), "%PDF"),
+        "binaire.txt": (b"\x89PNG\r\n\x1a\n\x00\x00", "binaire"),
+    }
+
+
+def test_bad_files_are_reported_one_line_each_and_the_rest_is_indexed(corpus_settings, embedder):
+    documents = corpus_settings.path(corpus_settings.documents_dir)
+    catalogue = corpus_settings.path(corpus_settings.catalogue_dir)
+    real_pdf = next(documents.glob("*.pdf"))
+    cases = bad_inputs(real_pdf)
+    for name, (content, _) in cases.items():
+        (documents / name).write_bytes(content)
+    (catalogue / "sans-nom.yaml").write_text("id: sans-nom\nkind: asset\ndescription: x\n", encoding="utf-8")
+
+    report = ingest(corpus_settings, embedder, progress=False)
+
+    assert not report.ok
+    for name, (_, word) in cases.items():
+        reason = report.failed[f"corpus/documents/{name}"]
+        assert word in reason and "\n" not in reason, (name, reason)
+    assert "name" in report.failed["corpus/catalogue/sans-nom.yaml"]
+    assert len(report.failed) == len(cases) + 1
+    assert len(report.added) == 2 + 22  # both PDFs and every curated record
+
+
+def test_a_source_that_turns_bad_keeps_its_indexed_chunks(corpus_settings, embedder):
+    ingest(corpus_settings, embedder, progress=False)
+    before = stored_chunks(corpus_settings, embedder)
+    pdf = next(corpus_settings.path(corpus_settings.documents_dir).glob("*.pdf"))
+    pdf.write_bytes(pdf.read_bytes()[:2000])
+
+    report = ingest(corpus_settings, embedder, progress=False)
+
+    assert corpus_settings.relative(pdf) in report.failed
+    assert not report.removed
+    assert sorted(before) == sorted(stored_chunks(corpus_settings, embedder))
+
+
+@pytest.mark.slow
+def test_an_index_built_with_another_embedder_is_refused_with_the_rebuild_command(corpus_settings, embedder):
+    from assistant.embed import get_embedder
+
+    ingest(corpus_settings, embedder, progress=False)
+    minilm = get_embedder("minilm")
+    with pytest.raises(IndexStoreError, match="assistant ingest --rebuild"):
+        ingest(corpus_settings, minilm, progress=False)
+    rebuilt = ingest(corpus_settings, minilm, rebuild=True, progress=False)
+    assert rebuilt.ok and rebuilt.chunks_embedded == rebuilt.chunks_total > 0
+    collection = open_collection(open_client(corpus_settings), corpus_settings, minilm)
+    assert collection.metadata["dimension"] == 384
