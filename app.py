@@ -1,8 +1,8 @@
 """The web app (Gradio). For now a placeholder page that shows what the index holds; the chat comes next."""
 
-import assistant  # noqa: F401  (sets the offline and no-analytics environment before gradio is imported)
 import gradio as gr
 
+import assistant  # noqa: F401  (sets the offline and no-analytics environment before gradio is imported)
 from assistant.settings import get_settings
 from assistant.sources import indexed_documents
 

@@ -1,29 +1,22 @@
-"""The catalogue: one YAML file per record, read, written atomically, and imported from other formats.
+"""The catalogue: one YAML file per record, read and checked, written atomically.
 
-Importers turn publiccode.yml files, records of Canada's Open Resource Exchange (ORE) and CSV
-tables into `CatalogueRecord`s. An input record that breaks its format is refused with a
-`RecordError` naming its file and field; the valid ones are kept. The formats and their mapping
-are described in docs/catalogue-formats.md.
+Records in other formats come in through assistant.importers.
 """
 
-import csv
-import io
 import os
 import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from assistant.models import CatalogueRecord, SourceRef
+from assistant.models import CatalogueRecord
 from assistant.settings import get_settings
-from assistant.text import quote_on_page
 
-Format = Literal["publiccode", "ore", "csv"]
 Loc = tuple[int | str, ...]
 
 
@@ -60,13 +53,13 @@ def slugify(text: str) -> str:
 # ---- the catalogue's own files
 
 
-def _document(path: Path) -> str:
+def document_name(path: Path) -> str:
     return get_settings().relative(path)
 
 
-def _load_yaml(path: Path) -> tuple[str, str, Any]:
+def load_yaml(path: Path) -> tuple[str, str, Any]:
     """A YAML file as (its document name, its raw text, its parsed content)."""
-    document = _document(path)
+    document = document_name(path)
     try:
         raw = path.read_text(encoding="utf-8-sig")
         return document, raw, yaml.safe_load(raw)
@@ -80,7 +73,7 @@ def _load_yaml(path: Path) -> tuple[str, str, Any]:
 
 def read_record(path: Path) -> CatalogueRecord:
     """One catalogue file, checked against the model and its file name."""
-    document, _, data = _load_yaml(path)
+    document, _, data = load_yaml(path)
     if not isinstance(data, dict):
         raise RecordError(document, None, f"expected a mapping of fields, got {type(data).__name__}")
     try:
@@ -92,7 +85,7 @@ def read_record(path: Path) -> CatalogueRecord:
     return record
 
 
-def _unique(found: Iterable[tuple[CatalogueRecord, str]]) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def unique_records(found: Iterable[tuple[CatalogueRecord, str]]) -> tuple[list[CatalogueRecord], list[RecordError]]:
     """The first record of each id, from (record, its file) pairs; the later ones reported as duplicates."""
     seen: dict[str, str] = {}
     kept, errors = [], []
@@ -105,7 +98,7 @@ def _unique(found: Iterable[tuple[CatalogueRecord, str]]) -> tuple[list[Catalogu
     return kept, errors
 
 
-def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+def files_with_suffix(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
 
 
@@ -113,12 +106,12 @@ def read_catalogue(directory: Path) -> tuple[list[CatalogueRecord], list[RecordE
     """Every record of a catalogue directory; the files that cannot be read are reported, not raised."""
     found: list[tuple[CatalogueRecord, str]] = []
     errors: list[RecordError] = []
-    for path in _files(directory, (".yaml", ".yml")):
+    for path in files_with_suffix(directory, (".yaml", ".yml")):
         try:
-            found.append((read_record(path), _document(path)))
+            found.append((read_record(path), document_name(path)))
         except RecordError as err:
             errors.append(err)
-    records, duplicates = _unique(found)
+    records, duplicates = unique_records(found)
     return records, errors + duplicates
 
 
@@ -127,13 +120,15 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(
-    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    str,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
 )
 
 
 def _dump(record: CatalogueRecord) -> str:
     """A record as the YAML text of its file: fields in model order, empty ones left out."""
-    return yaml.dump(record.model_dump(exclude_defaults=True), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    data = record.model_dump(exclude_defaults=True)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def write_records(records: list[CatalogueRecord], out_dir: Path) -> list[Path]:
@@ -160,368 +155,3 @@ def write_records(records: list[CatalogueRecord], out_dir: Path) -> list[Path]:
             raise
         written.append(target)
     return written
-
-
-# ---- checking parsed YAML against a small schema
-
-# A spec is a type (the value must be an instance), a tuple (allowed values), a dict (a mapping with
-# these keys; a key ending in '?' is optional) or a one-item list (a list whose items fit that spec).
-# An empty value (null) counts as missing.
-Spec = type | tuple[str, ...] | dict[str, Any] | list[Any]
-
-
-def _problem(value: Any, spec: Spec, field: str = "") -> tuple[str, str] | None:
-    """The first way `value` breaks `spec`, as (field, reason); None when it fits."""
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            return field, f"expected a mapping, got {type(value).__name__}"
-        for key, sub in spec.items():
-            name = key.removesuffix("?")
-            path = f"{field}.{name}" if field else name
-            if value.get(name) is None:
-                if key.endswith("?"):
-                    continue
-                return path, "missing"
-            if problem := _problem(value[name], sub, path):
-                return problem
-        return None
-    if isinstance(spec, list):
-        if not isinstance(value, list):
-            return field, f"expected a list, got {type(value).__name__}"
-        return next((p for i, item in enumerate(value) if (p := _problem(item, spec[0], f"{field}.{i}"))), None)
-    if isinstance(spec, tuple):
-        return None if value in spec else (field, f"expected one of {', '.join(spec)}, got {value!r}")
-    return None if isinstance(value, spec) else (field, f"expected {spec.__name__}, got {type(value).__name__}")
-
-
-def _check(document: str, value: Any, spec: Spec, field: str = "") -> None:
-    if problem := _problem(value, spec, field):
-        raise RecordError(document, *problem)
-
-
-def _quote(value: str, raw: str) -> str | None:
-    """An exact excerpt of the raw file for a parsed value: the value itself when the file shows it
-    (whitespace aside), else its longest run of words free of the characters YAML escapes or doubles."""
-    pieces = sorted(re.split(r"\S*['\"\\]\S*", value), key=len, reverse=True)
-    candidates = [value.strip()] + [p.strip() for p in pieces if len(p.strip()) >= 10]
-    return next((c for c in candidates if len(c) >= 3 and quote_on_page(c, raw)), None)
-
-
-def _sources(document: str, raw: str, values: Iterable[str | None]) -> list[SourceRef]:
-    """One source per value that can be quoted from the file (page is empty: a YAML file has none)."""
-    quotes = dict.fromkeys(q for v in values if v and (q := _quote(v, raw)))
-    if not quotes:
-        raise RecordError(document, "sources", "no value of the record could be quoted from the file")
-    return [SourceRef(document=document, page=None, quote=q) for q in quotes]
-
-
-def _record(document: str, **fields: Any) -> CatalogueRecord:
-    try:
-        return CatalogueRecord.model_validate(fields)
-    except ValidationError as err:
-        raise RecordError.from_validation(document, err) from err
-
-
-def _words(*lists: Iterable[str] | None) -> list[str]:
-    return list(dict.fromkeys(w.strip() for words in lists for w in words or () if w.strip()))
-
-
-# ---- publiccode.yml (https://yml.publiccode.tools, core standard)
-
-_PUBLICCODE: dict[str, Spec] = {
-    "publiccodeYmlVersion": object,
-    "name": str,
-    "url": str,
-    "platforms": object,  # a string or a list of strings
-    "categories?": [str],
-    "usedBy?": [str],
-    "developmentStatus": ("concept", "development", "beta", "stable", "obsolete"),
-    "softwareType": (
-        "standalone/mobile", "standalone/iot", "standalone/desktop", "standalone/web",
-        "standalone/backend", "standalone/other", "addon", "library", "configurationFiles",
-    ),
-    "description": dict,
-    "legal": {"license": str, "mainCopyrightOwner?": str, "repoOwner?": str},
-    "maintenance": {
-        "type": ("internal", "contract", "community", "none"),
-        "contractors?": [{"name": str, "until": object}],
-        "contacts?": [{"name": str}],
-    },
-    "localisation": {"localisationReady": bool, "availableLanguages": [str]},
-}
-_PUBLICCODE_DESCRIPTION: dict[str, Spec] = {"shortDescription": str, "longDescription?": str, "features?": [str]}
-_MAINTAINERS = {"contract": "contractors", "internal": "contacts", "community": "contacts"}
-
-
-def _language(tag: str) -> str:
-    """The primary subtag of a BCP 47 tag: 'fr-CA' -> 'fr'."""
-    return tag.split("-")[0].lower()
-
-
-def from_publiccode(data: Any, raw: str, document: str) -> CatalogueRecord:
-    """A publiccode.yml file (parsed `data`, `raw` text) as an asset record."""
-    _check(document, data, _PUBLICCODE)
-    descriptions: dict[str, Any] = data["description"]
-    if not descriptions:
-        raise RecordError(document, "description", "needs at least one language")
-    for lang, text in descriptions.items():
-        _check(document, text, _PUBLICCODE_DESCRIPTION, f"description.{lang}")
-        if (length := len(text["shortDescription"].strip())) > 150:
-            raise RecordError(document, f"description.{lang}.shortDescription", f"{length} characters, at most 150")
-    for key in ("longDescription", "features"):
-        if not any(text.get(key) for text in descriptions.values()):
-            raise RecordError(document, f"description.*.{key}", "missing in every language")
-    maintenance = data["maintenance"]
-    if (needed := _MAINTAINERS.get(maintenance["type"])) and not maintenance.get(needed):
-        raise RecordError(document, f"maintenance.{needed}", f"required when maintenance.type is {maintenance['type']}")
-
-    def in_language(lang: str) -> list[dict[str, Any]]:
-        return [text for tag, text in descriptions.items() if _language(tag) == lang]
-
-    chosen = (in_language("fr") or in_language("en") or list(descriptions.values()))[0]
-    owner = data["legal"].get("mainCopyrightOwner") or data["legal"].get("repoOwner")
-    users = _words(data.get("usedBy"))
-    return _record(
-        document,
-        id=slugify(data["name"]),
-        name=data["name"].strip(),
-        kind="asset",
-        owner=owner,
-        users=users,
-        status=data["developmentStatus"],
-        description=(chosen.get("longDescription") or chosen["shortDescription"]).strip(),
-        keywords={
-            "fr": _words(*(text.get("features") for text in in_language("fr"))),
-            "en": _words(data.get("categories"), *(text.get("features") for text in in_language("en"))),
-        },
-        url=data["url"],
-        sources=_sources(document, raw, [data["name"], chosen["shortDescription"], owner, *users]),
-    )
-
-
-# ---- Canada's Open Resource Exchange (https://github.com/canada-ca/ore-ero, schemaCode/schemaSoftware.yaml)
-
-_LANG: dict[str, Spec] = {"en": str, "fr": str}
-_LICENCE: dict[str, Spec] = {"URL": _LANG, "spdxID": str, "level?": _LANG, "scope?": _LANG}
-_DESCRIPTION: dict[str, Spec] = {"whatItDoes": _LANG, "howItWorks?": _LANG}
-_TAGS: dict[str, Spec] = {"en": [str], "fr": [str]}
-_ORE_RELEASE: dict[str, Spec] = {
-    "contact": {"email": str, "name?": str},
-    "date": {"created": str, "metadataLastUpdated": str},
-    "description": _DESCRIPTION,
-    "category": str,
-    "name": _LANG,
-    "licences": [_LICENCE],
-    "repositoryURL": _LANG,
-    "tags": _TAGS,
-    "downloadURL?": _LANG,
-    "homepageURL?": _LANG,
-    "languages?": [str],
-    "partners?": [{"adminCode": str, "email": str, "name": str, "email_suffix?": str}],
-    "relatedCode?": [{"URL": _LANG, "name": _LANG}],
-    "status?": ("Alpha", "Beta", "Maintained", "Deprecated", "Retired"),
-    "team?": _LANG,
-}
-_ORE_CODE: dict[str, Spec] = {"schemaVersion": str, "adminCode": str, "releases": list}
-_ORE_SOFTWARE: dict[str, Spec] = {
-    "schemaVersion": str,
-    "description": _DESCRIPTION,
-    "category": str,
-    "homepageURL": _LANG,
-    "licences": [_LICENCE],
-    "name": _LANG,
-    "tags": _TAGS,
-    "administrations": [
-        {
-            "adminCode": str,
-            "uses": [
-                {
-                    "contact": {"email": str, "name?": str},
-                    "date": {"started": str, "metadataLastUpdated": str},
-                    "team?": _LANG,
-                }
-            ],
-        }
-    ],
-}
-
-
-def _fr(text: dict[str, str]) -> str:
-    """The French text of a bilingual {en, fr} value, the English one when the French is empty."""
-    return (text["fr"] or text["en"]).strip()
-
-
-def _ore_release(release: Any, admin: str, raw: str, document: str, field: str) -> CatalogueRecord:
-    _check(document, release, _ORE_RELEASE, field)
-    name, description = _fr(release["name"]), _fr(release["description"]["whatItDoes"])
-    users = _words(p["adminCode"] for p in release.get("partners") or ())
-    return _record(
-        document,
-        id=slugify(f"{admin} {name}"),
-        name=name,
-        kind="asset",
-        owner=admin,
-        users=users,
-        status=release.get("status"),
-        description=description,
-        keywords={"fr": _words(release["tags"]["fr"]), "en": _words(release["tags"]["en"])},
-        url=_fr(release["repositoryURL"]),
-        sources=_sources(document, raw, [name, description, admin, *users]),
-    )
-
-
-def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord], list[RecordError]]:
-    """An ORE file as records: one per release of a code file (an administration's `releases`),
-    one for a software file (with the `administrations` that use it)."""
-    if isinstance(data, dict) and "releases" in data:
-        _check(document, data, _ORE_CODE)
-        records, errors = [], []
-        for i, release in enumerate(data["releases"]):
-            try:
-                records.append(_ore_release(release, data["adminCode"], raw, document, f"releases.{i}"))
-            except RecordError as err:
-                errors.append(err)
-        return records, errors
-    if isinstance(data, dict) and "administrations" in data:
-        _check(document, data, _ORE_SOFTWARE)
-        name, description = _fr(data["name"]), _fr(data["description"]["whatItDoes"])
-        users = _words(a["adminCode"] for a in data["administrations"])
-        record = _record(
-            document,
-            id=slugify(name),
-            name=name,
-            kind="asset",
-            users=users,
-            description=description,
-            keywords={"fr": _words(data["tags"]["fr"]), "en": _words(data["tags"]["en"])},
-            url=_fr(data["homepageURL"]),
-            sources=_sources(document, raw, [name, description, *users]),
-        )
-        return [record], []
-    raise RecordError(document, None, "neither an ORE code file (releases) nor an ORE software file (administrations)")
-
-
-# ---- CSV
-
-CSV_COLUMNS = (
-    "id", "name", "acronym", "kind", "level", "level_source_document", "level_source_page", "level_source_quote",
-    "owner", "users", "status", "description", "keywords_fr", "keywords_en", "url",
-    "source_document", "source_page", "source_quote",
-)
-_SOURCE_COLUMNS = {c for c in CSV_COLUMNS if c.startswith(("source_", "level_source_"))}
-_LIST_COLUMNS = {"users", "keywords_fr", "keywords_en"}
-_INT_COLUMNS = {"level", "level_source_page", "source_page"}
-
-
-def _csv_column(loc: Loc) -> str:
-    """The CSV column of a record field: ('sources', 0, 'quote') -> 'source_quote'."""
-    head = str(loc[0]) if loc else ""
-    if head in ("sources", "level_sources") and len(loc) > 2:
-        return f"{head[:-1]}_{loc[2]}"
-    if head == "keywords" and len(loc) > 1:
-        return f"keywords_{loc[1]}"
-    return head
-
-
-def _csv_cells(row: dict[str, str], where: str) -> dict[str, Any]:
-    """A row's cells typed: empty -> None, lists split on ';', numbers as int."""
-    cells: dict[str, Any] = {}
-    for column, text in row.items():
-        text = text.strip()
-        if column in _LIST_COLUMNS:
-            cells[column] = [part.strip() for part in text.split(";") if part.strip()]
-        elif not text:
-            cells[column] = None
-        elif column in _INT_COLUMNS:
-            if not text.isdigit():
-                raise RecordError(where, column, f"expected a whole number, got {text!r}")
-            cells[column] = int(text)
-        else:
-            cells[column] = text
-    return cells
-
-
-def _csv_source(cells: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-    ref = {key: cells[prefix + key] for key in ("document", "page", "quote")}
-    return [ref] if any(v is not None for v in ref.values()) else []
-
-
-def from_csv(text: str, document: str) -> tuple[list[CatalogueRecord], list[RecordError]]:
-    """A CSV table as records: one row per record; a later row with the same id and no other cells
-    than source cells adds its source (and level source) to that record."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [c.strip() for c in next(reader, [])]
-    if missing := [c for c in CSV_COLUMNS if c not in header]:
-        raise RecordError(f"{document}:1", None, f"missing columns: {', '.join(missing)}")
-    if unknown := [c for c in header if c not in CSV_COLUMNS]:
-        raise RecordError(f"{document}:1", None, f"unknown columns: {', '.join(unknown)}")
-    records: dict[str, CatalogueRecord | str] = {}  # id -> its record, or where the refused one was
-    errors: list[RecordError] = []
-    start = reader.line_num + 1
-    for row in reader:
-        where, start = f"{document}:{start}", reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
-        record_id = row[header.index("id")].strip() if len(row) == len(header) else ""
-        try:
-            if len(row) != len(header):
-                raise RecordError(where, None, f"expected {len(header)} cells, got {len(row)}")
-            cells = _csv_cells(dict(zip(header, row, strict=True)), where)
-            records[record_id] = _csv_record(cells, records.get(record_id) if record_id else None, where)
-        except RecordError as err:
-            errors.append(err)
-            if record_id:
-                records.setdefault(record_id, where)
-    return [r for r in records.values() if isinstance(r, CatalogueRecord)], errors
-
-
-def _csv_record(cells: dict[str, Any], previous: CatalogueRecord | str | None, where: str) -> CatalogueRecord:
-    """The record a row makes, or `previous` completed with the row's sources."""
-    if previous is not None and any(cells[c] for c in CSV_COLUMNS if c not in _SOURCE_COLUMNS and c != "id"):
-        raise RecordError(where, "id", f"duplicate id {cells['id']!r}")
-    if isinstance(previous, str):
-        raise RecordError(where, "id", f"adds sources to the record of {previous}, which was refused")
-    if previous is None:
-        fields = {
-            k: v for k, v in cells.items() if v is not None and k not in _SOURCE_COLUMNS and not k.startswith("keywords_")
-        }
-        fields |= {"keywords": {"fr": cells["keywords_fr"], "en": cells["keywords_en"]}, "sources": [], "level_sources": []}
-    else:
-        fields = previous.model_dump()
-    fields["sources"] += _csv_source(cells, "source_")
-    fields["level_sources"] += _csv_source(cells, "level_source_")
-    try:
-        return CatalogueRecord.model_validate(fields)
-    except ValidationError as err:
-        raise RecordError.from_validation(where, err, _csv_column) from err
-
-
-# ---- importing files
-
-
-def _import_file(path: Path, fmt: Format) -> tuple[list[CatalogueRecord], list[RecordError]]:
-    if fmt == "csv":
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise RecordError(_document(path), None, f"cannot read as UTF-8 text: {err}") from err
-        return from_csv(text, _document(path))
-    document, raw, data = _load_yaml(path)
-    return ([from_publiccode(data, raw, document)], []) if fmt == "publiccode" else from_ore(data, raw, document)
-
-
-def import_records(path: Path, fmt: Format) -> tuple[list[CatalogueRecord], list[RecordError]]:
-    """Records from a file, or from every file of a directory (not its sub-directories) with the
-    format's suffix: .csv for csv, .yml/.yaml otherwise. Invalid or duplicate records are reported."""
-    files = [path] if path.is_file() else _files(path, (".csv",) if fmt == "csv" else (".yml", ".yaml"))
-    found: list[tuple[CatalogueRecord, str]] = []
-    errors: list[RecordError] = []
-    for file in files:
-        try:
-            records, refused = _import_file(file, fmt)
-        except RecordError as err:
-            records, refused = [], [err]
-        found += [(record, _document(file)) for record in records]
-        errors += refused
-    unique, duplicates = _unique(found)
-    return unique, errors + duplicates

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from assistant.catalogue import import_records, read_catalogue, write_records
+from assistant.catalogue import read_catalogue, write_records
 from assistant.embed import EmbedderError, get_embedder
+from assistant.importers import import_records
 from assistant.index import IndexStoreError, ingest
 from assistant.models import IngestReport
 from assistant.settings import get_settings

@@ -72,7 +72,8 @@ def load_source(path: Path, settings: Settings) -> LoadedSource:
             raise LoadError(source, ": ".join(part for part in (error.field, error.reason) if part)) from error
         return LoadedSource(path=source, title=record.name, source_hash=sha256_hex(data),
                             pages=[Page(text=record.text())], record=record)
-    raise LoadError(source, f"type de fichier non pris en charge « {suffix} » (acceptés : {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+    accepted = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    raise LoadError(source, f"type de fichier non pris en charge « {suffix} » (acceptés : {accepted})")
 
 
 def read_pdf(data: bytes, source: str) -> tuple[str | None, list[Page]]:
@@ -93,7 +94,7 @@ def read_pdf(data: bytes, source: str) -> tuple[str | None, list[Page]]:
     if not pages:
         raise LoadError(source, "PDF sans aucune page")
     if not any(page.text for page in pages):
-        raise LoadError(source, "aucun texte extractible (PDF numérisé? passez-le d’abord à la reconnaissance de caractères)")
+        raise LoadError(source, "aucun texte extractible (PDF numérisé? passez-le d’abord à l’OCR)")
     return title, pages
 
 
@@ -113,3 +114,15 @@ def text_title(text: str) -> str | None:
         if line.startswith("#"):
             return line.lstrip("#").strip() or None
     return None
+
+
+def page_text(path: Path, page: int | None) -> str:
+    """The text a citation points to: one page of a PDF, or a whole text or record file."""
+    source = path.as_posix()
+    data = read_bytes(path, source)
+    if path.suffix.lower() not in PDF_SUFFIXES:
+        return read_text(data, source)
+    _, pages = read_pdf(data, source)
+    if page is None or not 1 <= page <= len(pages):
+        raise LoadError(source, f"page {page} absente (le document a {len(pages)} pages)")
+    return pages[page - 1].text

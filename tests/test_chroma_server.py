@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from assistant.index import IndexStoreError, ingest, open_client, open_collection
-from assistant.settings import Settings
 
 CHROMA = Path(sys.executable).with_name("chroma")
 

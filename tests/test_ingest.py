@@ -119,7 +119,7 @@ def bad_inputs(real_pdf: Path) -> dict[str, tuple[bytes, str]]:
         "chiffre.pdf": (pdf_bytes(encrypted), "mot de passe"),
         "vide.pdf": (b"", "vide"),
         "numerise.pdf": (pdf_bytes(scanned), "aucun texte"),
-        "faux.pdf": ("Ceci est une note, pas un PDF.".encode(), "%PDF"),
+        "faux.pdf": (b"Ceci est une note, pas un PDF.", "%PDF"),
         "binaire.txt": (b"\x89PNG\r\n\x1a\n\x00\x00", "binaire"),
     }
 
