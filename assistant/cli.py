@@ -20,7 +20,7 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def format_report(report: IngestReport) -> str:
-    lines = [f"{source} : {reason}" for source, reason in sorted(report.failed.items())]
+    lines = []
     if not (report.added or report.updated or report.removed):
         lines.append(f"Rien à vectoriser : l’index est à jour ({len(report.skipped)} sources inchangées).")
     lines.append(
@@ -49,6 +49,8 @@ def ingest_command(paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
                         progress=False if quiet else None)
     except (IndexStoreError, EmbedderError) as error:
         fail(str(error), 2)
+    for source, reason in sorted(report.failed.items()):
+        click.echo(f"{source} : {reason}", err=True)
     click.echo(format_report(report))
     if not report.ok:
         sys.exit(1)
