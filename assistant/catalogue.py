@@ -131,6 +131,17 @@ def _dump(record: CatalogueRecord) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
+def without_clashes(
+    records: list[CatalogueRecord], out_dir: Path
+) -> tuple[list[CatalogueRecord], list[RecordError]]:
+    """The records whose id is not yet in the catalogue folder, and an error for each one that is."""
+    existing = {path.stem for path in out_dir.glob("*.y*ml")} if out_dir.is_dir() else set()
+    clashes = [r for r in records if r.id in existing]
+    errors = [RecordError(document_name(out_dir / f"{r.id}.yaml"), "id",
+                          f"{r.id!r} is already in the catalogue (--replace to overwrite it)") for r in clashes]
+    return [r for r in records if r.id not in existing], errors
+
+
 def write_records(records: list[CatalogueRecord], out_dir: Path) -> list[Path]:
     """Write each record to `<out_dir>/<id>.yaml`; each file is replaced whole or not at all."""
     ids = [r.id for r in records]

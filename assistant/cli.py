@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assistant.catalogue import read_catalogue, write_records
+from assistant.catalogue import read_catalogue, without_clashes, write_records
 from assistant.embed import EmbedderError, get_embedder
 from assistant.importers import import_records
 from assistant.index import IndexStoreError, ingest
@@ -66,13 +66,17 @@ def catalogue() -> None:
 @click.option("--format", "fmt", type=click.Choice(["publiccode", "ore", "csv"]), required=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dossier de destination (par défaut : le catalogue du corpus).")
-def import_command(path: Path, fmt: str, out: Path | None) -> None:
+@click.option("--replace", is_flag=True, help="Remplacer les fiches du même identifiant déjà au catalogue.")
+def import_command(path: Path, fmt: str, out: Path | None, replace: bool) -> None:
     """Convertir des fiches publiccode.yml, Open Resource Exchange ou CSV en fiches du catalogue."""
     settings = get_settings()
+    target = out or settings.path(settings.catalogue_dir)
     records, errors = import_records(path, fmt)
+    if not replace:
+        records, clashes = without_clashes(records, target)
+        errors += clashes
     for error in errors:
         click.echo(f"Refusée : {error}", err=True)
-    target = out or settings.path(settings.catalogue_dir)
     written = write_records(records, target)
     click.echo(f"{len(written)} fiches écrites dans {target}, {len(errors)} refusées.")
     if errors:

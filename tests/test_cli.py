@@ -67,6 +67,21 @@ def test_import_ore_samples_then_validate(tmp_path):
     assert validated.returncode == 0 and f"{len(written)} fiches valides, 0 invalides" in validated.stdout
 
 
+def test_import_never_overwrites_a_record_unless_asked(tmp_path):
+    out = tmp_path / "catalogue"
+    source = SHARED / "samples" / "publiccode" / "publiccode.yml"
+    assert run("catalogue", "import", str(source), "--format", "publiccode", "--out", str(out)).returncode == 0
+    (record,) = out.glob("*.yaml")
+    record.write_text(record.read_text(encoding="utf-8") + "# edited by an advisor\n", encoding="utf-8")
+
+    again = run("catalogue", "import", str(source), "--format", "publiccode", "--out", str(out))
+    assert again.returncode == 1 and "--replace" in again.stderr
+    assert record.read_text(encoding="utf-8").endswith("# edited by an advisor\n")
+
+    replaced = run("catalogue", "import", str(source), "--format", "publiccode", "--out", str(out), "--replace")
+    assert replaced.returncode == 0 and "advisor" not in record.read_text(encoding="utf-8")
+
+
 def test_import_refuses_bad_rows_and_writes_the_good_ones(tmp_path):
     out = tmp_path / "catalogue"
     result = run("catalogue", "import", str(DATA / "csv" / "records.csv"), "--format", "csv", "--out", str(out))
