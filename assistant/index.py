@@ -2,6 +2,7 @@
 
 The collection itself is the one source of truth: every chunk carries its source path and the source's
 content hash, so what is indexed can always be read back from Chroma, in the embedded store or a server.
+The BM25 index beside it (assistant.lexical) is rebuilt from the collection whenever the two differ.
 """
 
 import time
@@ -19,6 +20,7 @@ from tqdm import tqdm
 
 from assistant.chunk import chunk_source
 from assistant.embed import Embedder
+from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.load import LoadError, discover, file_hash, load_source
 from assistant.models import Chunk, IngestReport
 from assistant.settings import Settings
@@ -75,15 +77,24 @@ def open_collection(client: ClientAPI, settings: Settings, embedder: Embedder) -
     return collection
 
 
-def indexed_sources(collection: Collection, page_size: int = 5000) -> dict[str, IndexedSource]:
+def read_all(collection: Collection, include: list[str], page_size: int = 5000) -> dict[str, list]:
+    """Every chunk's id and the asked fields, read page by page (Chroma caps one read)."""
+    everything: dict[str, list] = {"ids": [], **{field: [] for field in include}}
+    for offset in count(0, page_size):
+        batch = collection.get(include=include, limit=page_size, offset=offset)
+        if not batch["ids"]:
+            return everything
+        for field in everything:
+            everything[field] += batch[field]
+    return everything
+
+
+def indexed_sources(collection: Collection) -> dict[str, IndexedSource]:
     """What the collection holds, source by source, read back from the chunks' metadata."""
     by_source: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    for offset in count(0, page_size):
-        batch = collection.get(include=["metadatas"], limit=page_size, offset=offset)
-        if not batch["ids"]:
-            break
-        for chunk_id, metadata in zip(batch["ids"], batch["metadatas"]):
-            by_source[metadata["source"]].append((chunk_id, metadata))
+    everything = read_all(collection, ["metadatas"])
+    for chunk_id, metadata in zip(everything["ids"], everything["metadatas"], strict=True):
+        by_source[metadata["source"]].append((chunk_id, metadata))
     return {
         source: IndexedSource(
             source=source,
@@ -95,6 +106,22 @@ def indexed_sources(collection: Collection, page_size: int = 5000) -> dict[str, 
         )
         for source, entries in by_source.items()
     }
+
+
+def lexical_folder(settings: Settings) -> Path:
+    return settings.path(settings.index_dir) / f"bm25-{settings.collection}"
+
+
+def sync_lexical(collection: Collection, settings: Settings) -> LexicalIndex:
+    """The BM25 index of exactly the chunks in the collection: the saved one if it matches, else rebuilt."""
+    folder = lexical_folder(settings)
+    saved = LexicalIndex.load(folder)
+    if saved and saved.stamp == corpus_stamp(read_all(collection, [])["ids"]):
+        return saved
+    everything = read_all(collection, ["documents"])
+    rebuilt = LexicalIndex.build(everything["ids"], everything["documents"])
+    rebuilt.save(folder)
+    return rebuilt
 
 
 def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[float]], batch_size: int) -> None:
@@ -171,6 +198,7 @@ def ingest(
             _delete_ids(collection, entry.chunk_ids, batch_size)
             report.removed.append(source)
 
+    sync_lexical(collection, settings)
     report.chunks_total = collection.count()
     report.seconds = round(time.perf_counter() - started, 2)
     return report

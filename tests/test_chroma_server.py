@@ -50,7 +50,7 @@ def test_ingest_and_query_through_a_chroma_server(chroma_server, corpus_settings
 
     first = ingest(settings, embedder, progress=False)
     assert first.ok and first.chunks_total > 0
-    assert not (settings.path(settings.index_dir)).exists(), "the embedded store must not be used"
+    assert not (settings.path(settings.index_dir) / "chroma.sqlite3").exists(), "the embedded store must not be used"
     assert ingest(settings, embedder, progress=False).chunks_embedded == 0
 
     collection = open_collection(open_client(settings), settings, embedder)

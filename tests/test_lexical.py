@@ -1,0 +1,59 @@
+"""BM25 with French analysis, persisted beside the Chroma store and kept in step by ingestion."""
+
+import pytest
+
+from assistant.index import ingest, lexical_folder, open_client, open_collection, read_all
+from assistant.lexical import LexicalIndex, analyze, corpus_stamp
+
+
+@pytest.mark.parametrize("one, other", [
+    ("l’authentification sécurisée", "Authentifications securisees"),  # elision, plural, accents typed or not
+    ("d’appel d’offres", "appels d offres"),
+    ("Système électronique", "systemes electroniques"),
+])
+def test_forms_of_a_word_meet_on_one_term(one, other):
+    assert analyze(one) == analyze(other) != []
+
+
+def test_stop_words_and_elided_articles_leave_no_term():
+    assert analyze("qu’il l’a fait pour les organismes et des citoyens") == ["fait", "organ", "citoyen"]
+
+
+def test_search_finds_by_shared_terms_only():
+    index = LexicalIndex.build(["a", "b", "c"], [
+        "Système électronique d’appel d’offres",
+        "Service d’authentification gouvernementale",
+        "Dépôt numérique fiable pour la conservation des documents",
+    ])
+    assert [chunk_id for chunk_id, _ in index.search("publier des appels d'offres", k=3)] == ["a"]
+    assert index.search("bonjour", k=3) == []
+
+
+def test_ingestion_keeps_the_saved_index_in_step_with_chroma(corpus_settings, embedder):
+    ingest(corpus_settings, embedder, progress=False)
+    folder = lexical_folder(corpus_settings)
+    collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
+    saved = LexicalIndex.load(folder)
+    assert saved.stamp == corpus_stamp(read_all(collection, [])["ids"])
+    built_at = (folder / "stamp.json").stat().st_mtime_ns
+
+    ingest(corpus_settings, embedder, progress=False)
+    assert (folder / "stamp.json").stat().st_mtime_ns == built_at, "an unchanged corpus must not rebuild BM25"
+
+    record = corpus_settings.path(corpus_settings.catalogue_dir) / "seao.yaml"
+    record.unlink()
+    ingest(corpus_settings, embedder, progress=False)
+    updated = LexicalIndex.load(folder)
+    assert updated.stamp == corpus_stamp(read_all(collection, [])["ids"]) != saved.stamp
+    hits = collection.get(ids=[chunk_id for chunk_id, _ in updated.search("appel d’offres électronique", k=10)],
+                          include=["metadatas"])
+    assert all(meta.get("record_id") != "seao" for meta in hits["metadatas"])
+
+
+def test_a_damaged_saved_index_is_rebuilt(corpus_settings, embedder):
+    ingest(corpus_settings, embedder, progress=False)
+    folder = lexical_folder(corpus_settings)
+    (folder / "stamp.json").write_text("{not json", encoding="utf-8")
+    assert LexicalIndex.load(folder) is None
+    ingest(corpus_settings, embedder, progress=False)
+    assert LexicalIndex.load(folder) is not None
