@@ -134,11 +134,11 @@ def _dump(record: CatalogueRecord) -> str:
 def without_clashes(
     records: list[CatalogueRecord], out_dir: Path
 ) -> tuple[list[CatalogueRecord], list[RecordError]]:
-    """The records whose id is not yet in the catalogue folder, and an error for each one that is."""
-    existing = {path.stem for path in out_dir.glob("*.y*ml")} if out_dir.is_dir() else set()
-    clashes = [r for r in records if r.id in existing]
-    errors = [RecordError(document_name(out_dir / f"{r.id}.yaml"), "id",
-                          f"{r.id!r} is already in the catalogue (--replace to overwrite it)") for r in clashes]
+    """The records whose id is not yet in the catalogue folder, and an error naming the file of each one that is."""
+    existing = {path.stem: path for path in files_with_suffix(out_dir, (".yaml", ".yml"))} if out_dir.is_dir() else {}
+    errors = [RecordError(document_name(existing[r.id]), "id",
+                          f"{r.id!r} is already in the catalogue (--replace to overwrite it)")
+              for r in records if r.id in existing]
     return [r for r in records if r.id not in existing], errors
 
 
@@ -161,6 +161,7 @@ def write_records(records: list[CatalogueRecord], out_dir: Path) -> list[Path]:
                 os.fsync(file.fileno())
             tmp.chmod(0o644)
             os.replace(tmp, target)
+            target.with_suffix(".yml").unlink(missing_ok=True)  # a record lives in one file: <id>.yaml
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -33,7 +33,7 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         if not model_path.is_dir():
-            raise EmbedderError(f"{model_path}: no sentence-transformers model in this folder")
+            raise EmbedderError(f"{model_path} : aucun modèle sentence-transformers dans ce dossier")
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         self.name = name
         self.dimension = self._model.get_embedding_dimension()
@@ -72,4 +72,4 @@ def get_embedder(spec: str) -> Embedder:
     if spec.startswith("st:"):
         path = Path(spec[3:]).expanduser()
         return SentenceTransformerEmbedder(path, f"sentence-transformers:{path.name}")
-    raise EmbedderError(f"unknown embedder '{spec}': use 'use-v3', 'minilm' or 'st:<model folder>'")
+    raise EmbedderError(f"encodeur inconnu « {spec} » : choisissez use-v3, minilm ou st:<dossier du modèle>")

@@ -36,7 +36,14 @@ class IndexedSource(BaseModel):
     source_hash: str
     pages: int
     chunk_ids: list[str]
+    chunks_expected: int
+    record_id: str | None = None
     indexed_at: str
+
+    @property
+    def complete(self) -> bool:
+        """False when a crash cut the writing of this source's chunks short: it is then indexed again."""
+        return len(self.chunk_ids) == self.chunks_expected
 
 
 def open_client(settings: Settings) -> ClientAPI:
@@ -102,6 +109,8 @@ def indexed_sources(collection: Collection) -> dict[str, IndexedSource]:
             source_hash=entries[0][1]["source_hash"],
             pages=len({m.get("page") for _, m in entries if m.get("page")}),
             chunk_ids=[chunk_id for chunk_id, _ in entries],
+            chunks_expected=entries[0][1]["source_chunks"],
+            record_id=entries[0][1].get("record_id"),
             indexed_at=entries[0][1]["indexed_at"],
         )
         for source, entries in by_source.items()
@@ -128,11 +137,11 @@ def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[
     indexed_at = datetime.now(UTC).isoformat(timespec="seconds")
     for start in range(0, len(chunks), batch_size):
         part = chunks[start:start + batch_size]
-        collection.add(
+        collection.upsert(
             ids=[chunk.id for chunk in part],
             documents=[chunk.text for chunk in part],
             embeddings=vectors[start:start + batch_size],
-            metadatas=[chunk.metadata() | {"indexed_at": indexed_at} for chunk in part],
+            metadatas=[chunk.metadata() | {"indexed_at": indexed_at, "source_chunks": len(chunks)} for chunk in part],
         )
 
 
@@ -150,9 +159,9 @@ def ingest(
 ) -> IngestReport:
     """Bring the index in step with the given files and folders (the corpus by default).
 
-    Unchanged sources are skipped; a changed source is embedded first, then its old chunks are replaced;
-    a source gone from a scanned folder is removed. A source that fails to load is reported and its
-    chunks already in the index are kept.
+    Unchanged sources are skipped; a changed source is embedded and added first, then its old chunks are
+    deleted; a source gone from a scanned folder is removed. A source that fails is reported and its chunks
+    already in the index are kept.
     """
     started = time.perf_counter()
     client = open_client(settings)
@@ -163,40 +172,50 @@ def ingest(
 
     report = IngestReport()
     roots = paths or settings.source_dirs
-    files: list[Path] = []
+    files: dict[str, Path] = {}  # by source, so that overlapping arguments are read once
     for root in roots:
-        if root.exists():
-            files += discover(root)
-        else:
+        if not root.exists():
             report.failed[settings.relative(root)] = "fichier ou dossier introuvable"
+        for path in discover(root) if root.exists() else []:
+            files.setdefault(settings.relative(path), path)
     indexed = indexed_sources(collection)
 
-    bar_disabled = None if progress is None else not progress  # None: shown only on a terminal
-    for path in tqdm(files, desc="Indexing", unit="source", disable=bar_disabled, leave=False):
-        source = settings.relative(path)
-        previous = indexed.get(source)
-        try:
-            if previous and previous.source_hash == file_hash(path, source):
-                report.skipped.append(source)
-                continue
-            loaded = load_source(path, settings)
-        except LoadError as error:
-            report.failed[source] = error.reason
-            continue
-        chunks = chunk_source(loaded)
-        vectors = embedder.embed_documents([chunk.text for chunk in chunks])
-        if previous:
-            _delete_ids(collection, previous.chunk_ids, batch_size)
-        _add_chunks(collection, chunks, vectors, batch_size)
-        (report.updated if previous else report.added).append(source)
-        report.chunks_embedded += len(chunks)
-
+    # Removals first, so that a record moved to another file does not clash with its former self.
     scanned_dirs = [root.resolve() for root in roots if root.is_dir()]
-    for source, entry in indexed.items():
+    for source, entry in list(indexed.items()):
         path = (settings.home / source).resolve()
         if not path.exists() and any(path.is_relative_to(folder) for folder in scanned_dirs):
             _delete_ids(collection, entry.chunk_ids, batch_size)
             report.removed.append(source)
+            del indexed[source]
+    record_sources = {entry.record_id: source for source, entry in indexed.items() if entry.record_id}
+
+    bar_disabled = None if progress is None else not progress  # None: shown only on a terminal
+    for source, path in tqdm(files.items(), desc="Indexation", unit="source", disable=bar_disabled, leave=False):
+        previous = indexed.get(source)
+        try:
+            if previous and previous.complete and previous.source_hash == file_hash(path, source):
+                report.skipped.append(source)
+                continue
+            loaded = load_source(path, settings)
+            record_id = loaded.record.id if loaded.record else None
+            if record_id and record_sources.setdefault(record_id, source) != source:
+                raise LoadError(source, f"id: « {record_id} » est déjà la fiche de {record_sources[record_id]}")
+            chunks = chunk_source(loaded)
+            if not chunks:
+                raise LoadError(source, "aucun texte à indexer")
+            # The new chunks go in before the old ones leave: a failure in between loses nothing.
+            _add_chunks(collection, chunks, embedder.embed_documents([c.text for c in chunks]), batch_size)
+        except LoadError as error:
+            report.failed[source] = error.reason
+            continue
+        except Exception as error:  # the store or the model failing on one source must not stop the others
+            report.failed[source] = f"échec de l’indexation ({type(error).__name__} : {error})"
+            continue
+        if previous:
+            _delete_ids(collection, sorted(set(previous.chunk_ids) - {chunk.id for chunk in chunks}), batch_size)
+        (report.updated if previous else report.added).append(source)
+        report.chunks_embedded += len(chunks)
 
     sync_lexical(collection, settings)
     report.chunks_total = collection.count()

@@ -102,10 +102,12 @@ def read_text(data: bytes, source: str) -> str:
     if b"\x00" in data:
         raise LoadError(source, "ce n’est pas un fichier texte (contenu binaire)")
     try:
-        text = data.decode("utf-8-sig")
+        text = clean_page_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise LoadError(source, f"texte non UTF-8 (octet {error.start})") from error
-    return clean_page_text(text)
+    if not text:
+        raise LoadError(source, "fichier vide")
+    return text
 
 
 def text_title(text: str) -> str | None:

@@ -10,7 +10,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    # The project's .env, then one in the current folder (which wins).
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=(PROJECT_ROOT / ".env", ".env"),
+                                      extra="ignore")
 
     home: Path = Field(PROJECT_ROOT, description="Project root: relative paths below are resolved against it.")
     documents_dir: Path = Field(Path("corpus/documents"), description="Source documents (PDF, text, Markdown).")

@@ -12,6 +12,9 @@ from assistant.index import IndexStoreError, ingest, open_client, open_collectio
 from assistant.text import quote_on_page
 
 
+PORTFOLIO = "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
+
+
 def stored_chunks(settings, embedder) -> list[tuple[str, str, dict]]:
     collection = open_collection(open_client(settings), settings, embedder)
     got = collection.get(include=["documents", "metadatas"])
@@ -83,15 +86,67 @@ def test_a_changed_source_replaces_its_chunks_and_a_removed_one_leaves(corpus_se
     assert all(meta["source"] != "corpus/documents/notes.md" for _, _, meta in stored_chunks(corpus_settings, embedder))
 
 
-def test_no_duplicate_chunk_after_repeated_and_partial_ingests(corpus_settings, embedder):
+def test_overlapping_arguments_read_each_source_once(corpus_settings, embedder):
     documents = corpus_settings.path(corpus_settings.documents_dir)
-    ingest(corpus_settings, embedder, progress=False)
-    ingest(corpus_settings, embedder, paths=[documents], progress=False)
-    ingest(corpus_settings, embedder, paths=sorted(documents.glob("*.pdf"))[:1], progress=False)
-    chunks = stored_chunks(corpus_settings, embedder)
-    keys = Counter((meta["source"], meta["chunk"]) for _, _, meta in chunks)
+    pdf = sorted(documents.glob("*.pdf"))[0]
+    report = ingest(corpus_settings, embedder, paths=[documents, pdf, documents], progress=False)
+    assert sorted(report.added) == sorted(corpus_settings.relative(p) for p in documents.glob("*.pdf"))
+    assert report.chunks_embedded == report.chunks_total
+    keys = Counter((meta["source"], meta["chunk"]) for _, _, meta in stored_chunks(corpus_settings, embedder))
     assert max(keys.values()) == 1
-    assert len({chunk_id for chunk_id, _, _ in chunks}) == len(chunks)
+
+
+def test_a_source_cut_short_by_a_crash_is_indexed_again(corpus_settings, embedder):
+    ingest(corpus_settings, embedder, progress=False)
+    collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
+    pdf_chunks = collection.get(where={"source": {"$eq": PORTFOLIO}})["ids"]
+    collection.delete(ids=pdf_chunks[-2:])
+
+    report = ingest(corpus_settings, embedder, progress=False)
+
+    assert report.updated == [PORTFOLIO]
+    assert sorted(collection.get(where={"source": {"$eq": PORTFOLIO}})["ids"]) == sorted(pdf_chunks)
+
+
+def test_a_failure_while_writing_keeps_the_old_chunks_and_the_other_sources(corpus_settings, embedder, monkeypatch):
+    import assistant.index as index
+
+    notes = corpus_settings.path(corpus_settings.documents_dir) / "notes.md"
+    notes.write_text("Première version des notes.\n", encoding="utf-8")
+    ingest(corpus_settings, embedder, progress=False)
+    before = [item for item in stored_chunks(corpus_settings, embedder) if item[2]["source"].endswith("notes.md")]
+    notes.write_text("Deuxième version des notes.\n", encoding="utf-8")
+    (notes.parent / "autres.md").write_text("Une autre note.\n", encoding="utf-8")
+
+    real_add = index._add_chunks
+
+    def add_failing_for_notes(collection, chunks, vectors, batch_size):
+        if chunks[0].source.endswith("notes.md"):
+            raise RuntimeError("disque plein")
+        real_add(collection, chunks, vectors, batch_size)
+
+    monkeypatch.setattr(index, "_add_chunks", add_failing_for_notes)
+    report = ingest(corpus_settings, embedder, progress=False)
+
+    assert "disque plein" in report.failed["corpus/documents/notes.md"]
+    assert report.added == ["corpus/documents/autres.md"]
+    after = [item for item in stored_chunks(corpus_settings, embedder) if item[2]["source"].endswith("notes.md")]
+    assert after == before
+
+
+def test_a_record_id_is_indexed_from_one_file_only(corpus_settings, embedder):
+    catalogue = corpus_settings.path(corpus_settings.catalogue_dir)
+    ingest(corpus_settings, embedder, progress=False)
+    (catalogue / "copies").mkdir()
+    (catalogue / "copies" / "sag.yaml").write_bytes((catalogue / "sag.yaml").read_bytes())
+
+    report = ingest(corpus_settings, embedder, progress=False)
+
+    assert "corpus/catalogue/sag.yaml" in report.failed["corpus/catalogue/copies/sag.yaml"]
+    record_ids = [meta.get("record_id") for _, _, meta in stored_chunks(corpus_settings, embedder)]
+    assert {meta["source"] for _, _, meta in stored_chunks(corpus_settings, embedder)
+            if meta.get("record_id") == "sag"} == {"corpus/catalogue/sag.yaml"}
+    assert record_ids.count("sag") > 0
 
 
 def pdf_bytes(make) -> bytes:
@@ -121,6 +176,7 @@ def bad_inputs(real_pdf: Path) -> dict[str, tuple[bytes, str]]:
         "numerise.pdf": (pdf_bytes(scanned), "aucun texte"),
         "faux.pdf": (b"Ceci est une note, pas un PDF.", "%PDF"),
         "binaire.txt": (b"\x89PNG\r\n\x1a\n\x00\x00", "binaire"),
+        "blanc.md": ("\ufeff\u200b \n\u200b".encode(), "vide"),
     }
 
 
