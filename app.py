@@ -3,6 +3,8 @@
 import gradio as gr
 
 import assistant  # noqa: F401  (sets the offline and no-analytics environment before gradio is imported)
+from assistant.embed import EmbedderError
+from assistant.index import IndexStoreError
 from assistant.settings import get_settings
 from assistant.sources import indexed_documents
 
@@ -11,7 +13,11 @@ THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monos
 
 
 def documents_table() -> list[list]:
-    return [[d.source, d.title, d.pages or "", len(d.chunk_ids), d.indexed_at] for d in indexed_documents()]
+    try:
+        documents = indexed_documents()
+    except (IndexStoreError, EmbedderError) as error:
+        raise gr.Error(f"Index indisponible : {error}") from error
+    return [[d.source, d.title, d.pages or "", len(d.chunk_ids), d.indexed_at] for d in documents]
 
 
 def build_app() -> gr.Blocks:
