@@ -35,12 +35,46 @@ class RecordError(Exception):
     def from_validation(cls, file: str, err: ValidationError, name: Callable[[Loc], str] = _dotted) -> "RecordError":
         """The first error of a pydantic ValidationError; `name` turns its location into a field name."""
         first, *others = err.errors()
-        field, reason = name(first["loc"]), first["msg"]
+        field, reason = name(first["loc"]), _french_reason(first)
         if not first["loc"] and "error" in first.get("ctx", {}):  # a model validator: "<field>: <reason>"
             message = str(first["ctx"]["error"])
             field, found, rest = message.partition(": ")
             field, reason = (field, rest) if found else ("", message)
-        return cls(file, field, reason + (f" (+{len(others)} more)" if others else ""))
+        return cls(file, field, reason + (f" (+{len(others)} autres)" if others else ""))
+
+
+def _french_reason(error: Any) -> str:
+    """A pydantic error's message in French for its most common types, else pydantic's own (English) one."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    limits = {
+        "greater_than_equal": ("minimum", "ge"), "less_than_equal": ("maximum", "le"),
+        "greater_than": ("plus grand que", "gt"), "less_than": ("plus petit que", "lt"),
+    }
+    if kind in limits:
+        label, key = limits[kind]
+        return f"valeur hors limites ({label} : {ctx.get(key)})"
+    if kind == "too_short":
+        count = ctx.get("min_length", 1)
+        return f"au moins {count} élément{'s' if count > 1 else ''} attendu{'s' if count > 1 else ''}"
+    if kind == "literal_error":
+        return f"valeur non permise (attendu : {str(ctx.get('expected', '')).replace(' or ', ' ou ')})"
+    if kind == "string_pattern_mismatch":
+        return f"format invalide (attendu : {ctx.get('pattern')})"
+    if kind == "string_too_long":
+        return f"texte trop long ({ctx.get('max_length')} caractères au plus)"
+    french = {
+        "missing": "champ obligatoire manquant",
+        "string_too_short": "texte trop court",
+        "int_parsing": "nombre entier attendu",
+        "int_type": "nombre entier attendu",
+        "int_from_float": "nombre entier attendu",
+        "extra_forbidden": "champ inconnu",
+        "list_type": "liste attendue",
+        "string_type": "texte attendu",
+        "dict_type": "dictionnaire de champs attendu",
+        "model_type": "dictionnaire de champs attendu",
+    }
+    return french.get(kind, error["msg"])
 
 
 def slugify(text: str) -> str:
@@ -65,23 +99,23 @@ def load_yaml(path: Path) -> tuple[str, str, Any]:
         return document, raw, yaml.safe_load(raw)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise RecordError(document, None, f"not valid YAML: {err.problem or err.context}{where}") from err
+        where = f" (ligne {mark.line + 1}, colonne {mark.column + 1})" if mark else ""
+        raise RecordError(document, None, f"YAML invalide : {err.problem or err.context}{where}") from err
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise RecordError(document, None, f"cannot read as YAML: {err}") from err
+        raise RecordError(document, None, f"lecture impossible comme YAML : {err}") from err
 
 
 def read_record(path: Path) -> CatalogueRecord:
     """One catalogue file, checked against the model and its file name."""
     document, _, data = load_yaml(path)
     if not isinstance(data, dict):
-        raise RecordError(document, None, f"expected a mapping of fields, got {type(data).__name__}")
+        raise RecordError(document, None, f"un dictionnaire de champs était attendu, reçu {type(data).__name__}")
     try:
         record = CatalogueRecord.model_validate(data)
     except ValidationError as err:
         raise RecordError.from_validation(document, err) from err
     if record.id != path.stem:
-        raise RecordError(document, "id", f"{record.id!r} does not match the file name {path.stem!r}")
+        raise RecordError(document, "id", f"« {record.id} » ne correspond pas au nom du fichier « {path.stem} »")
     return record
 
 
@@ -91,7 +125,8 @@ def unique_records(found: Iterable[tuple[CatalogueRecord, str]]) -> tuple[list[C
     kept, errors = [], []
     for record, document in found:
         if record.id in seen:
-            errors.append(RecordError(document, "id", f"duplicate id {record.id!r}, first in {seen[record.id]}"))
+            reason = f"identifiant « {record.id} » en double, déjà dans {seen[record.id]}"
+            errors.append(RecordError(document, "id", reason))
         else:
             seen[record.id] = document
             kept.append(record)
@@ -137,7 +172,7 @@ def without_clashes(
     """The records whose id is not yet in the catalogue folder, and an error naming the file of each one that is."""
     existing = {path.stem: path for path in files_with_suffix(out_dir, (".yaml", ".yml"))} if out_dir.is_dir() else {}
     errors = [RecordError(document_name(existing[r.id]), "id",
-                          f"{r.id!r} is already in the catalogue (--replace to overwrite it)")
+                          f"« {r.id} » est déjà au catalogue (--replace pour la remplacer)")
               for r in records if r.id in existing]
     return [r for r in records if r.id not in existing], errors
 

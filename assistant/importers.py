@@ -36,28 +36,32 @@ Format = Literal["publiccode", "ore", "csv"]
 Spec = type | tuple[str, ...] | dict[str, Any] | list[Any]
 
 
+_TYPE_NAMES = {str: "texte", bool: "booléen", int: "nombre entier", dict: "dictionnaire", list: "liste"}
+
+
 def _problem(value: Any, spec: Spec, field: str = "") -> tuple[str, str] | None:
     """The first way `value` breaks `spec`, as (field, reason); None when it fits."""
     if isinstance(spec, dict):
         if not isinstance(value, dict):
-            return field, f"expected a mapping, got {type(value).__name__}"
+            return field, f"un dictionnaire de champs était attendu, reçu {type(value).__name__}"
         for key, sub in spec.items():
             name = key.removesuffix("?")
             path = f"{field}.{name}" if field else name
             if value.get(name) is None:
                 if key.endswith("?"):
                     continue
-                return path, "missing"
+                return path, "manquant"
             if problem := _problem(value[name], sub, path):
                 return problem
         return None
     if isinstance(spec, list):
         if not isinstance(value, list):
-            return field, f"expected a list, got {type(value).__name__}"
+            return field, f"une liste était attendue, reçu {type(value).__name__}"
         return next((p for i, item in enumerate(value) if (p := _problem(item, spec[0], f"{field}.{i}"))), None)
     if isinstance(spec, tuple):
-        return None if value in spec else (field, f"expected one of {', '.join(spec)}, got {value!r}")
-    return None if isinstance(value, spec) else (field, f"expected {spec.__name__}, got {type(value).__name__}")
+        return None if value in spec else (field, f"valeur non permise : « {value} » (attendu : {', '.join(spec)})")
+    expected = _TYPE_NAMES.get(spec, spec.__name__)
+    return None if isinstance(value, spec) else (field, f"type {expected} attendu, reçu {type(value).__name__}")
 
 
 def _check(document: str, value: Any, spec: Spec, field: str = "") -> None:
@@ -77,7 +81,8 @@ def _sources(document: str, raw: str, values: Iterable[str | None]) -> list[Sour
     """One source per value that can be quoted from the file (page is empty: a YAML file has none)."""
     quotes = dict.fromkeys(q for v in values if v and (q := _quote(v, raw)))
     if not quotes:
-        raise RecordError(document, "sources", "no value of the record could be quoted from the file")
+        raise RecordError(document, "sources",
+                          "aucune valeur de la fiche n’a pu être citée telle quelle à partir du fichier")
     return [SourceRef(document=document, page=None, quote=q) for q in quotes]
 
 
@@ -129,17 +134,18 @@ def from_publiccode(data: Any, raw: str, document: str) -> CatalogueRecord:
     _check(document, data, _PUBLICCODE)
     descriptions: dict[str, Any] = data["description"]
     if not descriptions:
-        raise RecordError(document, "description", "needs at least one language")
+        raise RecordError(document, "description", "au moins une langue est requise")
     for lang, text in descriptions.items():
         _check(document, text, _PUBLICCODE_DESCRIPTION, f"description.{lang}")
         if (length := len(text["shortDescription"].strip())) > 150:
-            raise RecordError(document, f"description.{lang}.shortDescription", f"{length} characters, at most 150")
+            raise RecordError(document, f"description.{lang}.shortDescription", f"{length} caractères, 150 au plus")
     for key in ("longDescription", "features"):
         if not any(text.get(key) for text in descriptions.values()):
-            raise RecordError(document, f"description.*.{key}", "missing in every language")
+            raise RecordError(document, f"description.*.{key}", "manquant dans toutes les langues")
     maintenance = data["maintenance"]
     if (needed := _MAINTAINERS.get(maintenance["type"])) and not maintenance.get(needed):
-        raise RecordError(document, f"maintenance.{needed}", f"required when maintenance.type is {maintenance['type']}")
+        raise RecordError(document, f"maintenance.{needed}",
+                          f"obligatoire quand maintenance.type vaut « {maintenance['type']} »")
 
     def in_language(lang: str) -> list[dict[str, Any]]:
         return [text for tag, text in descriptions.items() if _language(str(tag)) == lang]
@@ -264,7 +270,8 @@ def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord],
             sources=_sources(document, raw, [name, description, *users]),
         )
         return [record], []
-    raise RecordError(document, None, "neither an ORE code file (releases) nor an ORE software file (administrations)")
+    raise RecordError(document, None,
+                      "ni un fichier de code ORE (releases) ni un fichier de logiciel ORE (administrations)")
 
 
 # ---- CSV
@@ -301,7 +308,7 @@ def _csv_cells(row: dict[str, str], where: str) -> dict[str, Any]:
             cells[column] = None
         elif column in _INT_COLUMNS:
             if not text.isdecimal():
-                raise RecordError(where, column, f"expected a whole number, got {text!r}")
+                raise RecordError(where, column, f"nombre entier attendu, reçu « {text} »")
             cells[column] = int(text)
         else:
             cells[column] = text
@@ -319,9 +326,9 @@ def from_csv(text: str, document: str) -> tuple[list[CatalogueRecord], list[Reco
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header = [c.strip() for c in next(reader, [])]
     if missing := [c for c in CSV_COLUMNS if c not in header]:
-        raise RecordError(f"{document}:1", None, f"missing columns: {', '.join(missing)}")
+        raise RecordError(f"{document}:1", None, f"colonnes manquantes : {', '.join(missing)}")
     if unknown := [c for c in header if c not in CSV_COLUMNS]:
-        raise RecordError(f"{document}:1", None, f"unknown columns: {', '.join(unknown)}")
+        raise RecordError(f"{document}:1", None, f"colonnes inconnues : {', '.join(unknown)}")
     records: dict[str, CatalogueRecord | str] = {}  # id -> its record, or where the refused one was
     errors: list[RecordError] = []
     start = reader.line_num + 1
@@ -332,7 +339,7 @@ def from_csv(text: str, document: str) -> tuple[list[CatalogueRecord], list[Reco
         record_id = row[header.index("id")].strip() if len(row) == len(header) else ""
         try:
             if len(row) != len(header):
-                raise RecordError(where, None, f"expected {len(header)} cells, got {len(row)}")
+                raise RecordError(where, None, f"{len(header)} cellules attendues, reçu {len(row)}")
             cells = _csv_cells(dict(zip(header, row, strict=True)), where)
             records[record_id] = _csv_record(cells, records.get(record_id) if record_id else None, where)
         except RecordError as err:
@@ -345,9 +352,9 @@ def from_csv(text: str, document: str) -> tuple[list[CatalogueRecord], list[Reco
 def _csv_record(cells: dict[str, Any], previous: CatalogueRecord | str | None, where: str) -> CatalogueRecord:
     """The record a row makes, or `previous` completed with the row's sources."""
     if previous is not None and any(cells[c] for c in CSV_COLUMNS if c not in _SOURCE_COLUMNS and c != "id"):
-        raise RecordError(where, "id", f"duplicate id {cells['id']!r}")
+        raise RecordError(where, "id", f"identifiant « {cells['id']} » en double")
     if isinstance(previous, str):
-        raise RecordError(where, "id", f"adds sources to the record of {previous}, which was refused")
+        raise RecordError(where, "id", f"ajoute des sources à la fiche de {previous}, qui a été refusée")
     if previous is None:
         fields = {k: v for k, v in cells.items() if v is not None and k not in _SOURCE_COLUMNS | _KEYWORD_COLUMNS}
         fields |= {"keywords": {"fr": cells["keywords_fr"], "en": cells["keywords_en"]}}
@@ -370,7 +377,7 @@ def _import_file(path: Path, fmt: Format) -> tuple[list[CatalogueRecord], list[R
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise RecordError(document_name(path), None, f"cannot read as UTF-8 text: {err}") from err
+            raise RecordError(document_name(path), None, f"lecture impossible comme texte UTF-8 : {err}") from err
         return from_csv(text, document_name(path))
     document, raw, data = load_yaml(path)
     return ([from_publiccode(data, raw, document)], []) if fmt == "publiccode" else from_ore(data, raw, document)

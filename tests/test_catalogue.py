@@ -72,8 +72,8 @@ def test_record_error_from_validation_is_one_line() -> None:
         CatalogueRecord.model_validate({"id": "Not A Slug", "kind": "asset", "description": "d", "sources": []})
     err = RecordError.from_validation("x.yaml", caught.value)
     assert err.file == "x.yaml" and err.field == "id"
-    assert _one_line(err).startswith("x.yaml: id: String should match pattern")
-    assert str(err).endswith("(+2 more)")  # name is missing, sources is empty
+    assert _one_line(err).startswith("x.yaml: id: format invalide (attendu : ")
+    assert str(err).endswith("(+2 autres)")  # name is missing, sources is empty
 
     with pytest.raises(ValidationError) as caught:
         CatalogueRecord.model_validate(
@@ -198,11 +198,11 @@ def test_publiccode_in_french_and_bad_files() -> None:
         "contract-without-contractors.yml", "long-short-description.yml", "no-name.yml", "not-yaml.yml",
     ]
     assert by_file["no-name.yml"].field == "name"
-    _one_line(by_file["no-name.yml"], "no-name.yml: name: missing")
+    _one_line(by_file["no-name.yml"], "no-name.yml: name: manquant")
     assert by_file["long-short-description.yml"].field == "description.en.shortDescription"
-    _one_line(by_file["long-short-description.yml"], "long-short-description.yml", "at most 150")
-    _one_line(by_file["contract-without-contractors.yml"], "maintenance.contractors", "contract")
-    _one_line(by_file["not-yaml.yml"], "not-yaml.yml: not valid YAML", "line 2")
+    _one_line(by_file["long-short-description.yml"], "long-short-description.yml", "caractères, 150 au plus")
+    _one_line(by_file["contract-without-contractors.yml"], "maintenance.contractors", "obligatoire", "« contract »")
+    _one_line(by_file["not-yaml.yml"], "not-yaml.yml: YAML invalide : ", "(ligne 2, colonne")
 
 
 def test_ore_fixtures_code_and_software_side_by_side() -> None:
@@ -218,14 +218,14 @@ def test_ore_fixtures_code_and_software_side_by_side() -> None:
         ("mcn.yml", "releases.1.repositoryURL"),
         ("no-category.yml", "category"),
     ]
-    _one_line(errors[0], "mcn.yml: releases.1.repositoryURL: missing")
+    _one_line(errors[0], "mcn.yml: releases.1.repositoryURL: manquant")
 
 
 def test_ore_file_of_neither_kind(tmp_path: Path) -> None:
     (tmp_path / "schema.yml").write_text("software:\n  schemaVersion: str()\n", encoding="utf-8")
     records, [err] = import_records(tmp_path, "ore")
     assert records == []
-    _one_line(err, "schema.yml", "neither an ORE code file")
+    _one_line(err, "schema.yml", "ni un fichier de code ORE")
 
 
 def test_csv_fixture() -> None:
@@ -251,8 +251,8 @@ def test_csv_fixture() -> None:
         (f"{csv_file}:5", "name"),
         (f"{csv_file}:8", "source_page"),  # line 6 holds a cell on two lines
     ]
-    _one_line(errors[0], f"{csv_file}:4: level: Input should be less than or equal to 4")
-    _one_line(errors[1], f"{csv_file}:5: name: Field required")
+    _one_line(errors[0], f"{csv_file}:4: level: valeur hors limites (maximum : 4)")
+    _one_line(errors[1], f"{csv_file}:5: name: champ obligatoire manquant")
 
 
 def test_csv_rows_that_cannot_make_a_record() -> None:
@@ -267,12 +267,12 @@ def test_csv_rows_that_cannot_make_a_record() -> None:
     records, errors = from_csv("\n".join([header, *rows]) + "\n", "t.csv")
     assert [r.id for r in records] == ["ok"]
     assert [str(e) for e in errors] == [
-        "t.csv:3: id: duplicate id 'ok'",
+        "t.csv:3: id: identifiant « ok » en double",
         "t.csv:4: level_sources: a level needs the quote that states it",
-        "t.csv:5: id: adds sources to the record of t.csv:4, which was refused",
-        "t.csv:6: expected 18 cells, got 2",
+        "t.csv:5: id: ajoute des sources à la fiche de t.csv:4, qui a été refusée",
+        "t.csv:6: 18 cellules attendues, reçu 2",
     ]
-    with pytest.raises(RecordError, match=r"^t.csv:1: missing columns: source_quote$"):
+    with pytest.raises(RecordError, match=r"^t.csv:1: colonnes manquantes : source_quote$"):
         from_csv(header.removesuffix(",source_quote") + "\n", "t.csv")
 
 
@@ -281,11 +281,12 @@ def test_read_catalogue_reports_bad_files() -> None:
     assert [r.id for r in records] == ["carnet-sante"]
     by_file = {Path(e.file).name: e for e in errors}
     assert sorted(by_file) == ["a-list.yml", "bad-level.yaml", "broken.yaml", "carnet-sante.yml", "wrong-id.yaml"]
-    _one_line(by_file["wrong-id.yaml"], "wrong-id.yaml: id: 'another-id' does not match the file name 'wrong-id'")
-    _one_line(by_file["broken.yaml"], "broken.yaml: not valid YAML")
-    _one_line(by_file["a-list.yml"], "a-list.yml: expected a mapping of fields, got list")
+    _one_line(by_file["wrong-id.yaml"],
+              "wrong-id.yaml: id: « another-id » ne correspond pas au nom du fichier « wrong-id »")
+    _one_line(by_file["broken.yaml"], "broken.yaml: YAML invalide : ")
+    _one_line(by_file["a-list.yml"], "a-list.yml: un dictionnaire de champs était attendu, reçu list")
     _one_line(by_file["bad-level.yaml"], "bad-level.yaml: level_sources:")
-    _one_line(by_file["carnet-sante.yml"], "carnet-sante.yml: id: duplicate id 'carnet-sante', first in")
+    _one_line(by_file["carnet-sante.yml"], "carnet-sante.yml: id: identifiant « carnet-sante » en double, déjà dans")
     with pytest.raises(RecordError, match="wrong-id.yaml: id:"):
         read_record(DATA / "records" / "wrong-id.yaml")
 

@@ -11,7 +11,6 @@ from assistant.catalogue import read_catalogue
 from assistant.index import IndexStoreError, ingest, open_client, open_collection
 from assistant.text import quote_on_page
 
-
 PORTFOLIO = "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
 
 
