@@ -1,5 +1,7 @@
-"""Command-line interface: `assistant ingest`, `assistant catalogue import|validate`."""
+"""Command-line interface: `assistant ask`, `assistant ingest`, `assistant catalogue import|validate`,
+`assistant calibrate`."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -96,6 +98,77 @@ def validate_command(directory: Path | None) -> None:
     click.echo(f"{len(records)} fiches valides, {len(errors)} invalides dans {folder}.")
     if errors:
         sys.exit(1)
+
+
+def format_answer(answer) -> str:
+    """The answer as a reader sees it: the Markdown, then each citation with its file, page and quote."""
+    lines = [answer.answer, ""]
+    if answer.citations:
+        lines.append("Sources :" if answer.language == "fr" else "Sources:")
+    for citation in answer.citations:
+        page = f", p. {citation.page}" if citation.page else ""
+        lines.append(f"[{citation.n}] {citation.source}{page} — « {citation.quote} »")
+    return "\n".join(lines)
+
+
+def _stdin_cases():
+    """One question per line; a line that is a JSON object may carry {"question": …, "history": […]}."""
+    for line in sys.stdin:
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                case = json.loads(line)
+                yield str(case.get("question", "")), [str(turn) for turn in case.get("history") or []]
+                continue
+            except (ValueError, AttributeError):
+                pass
+        yield line, []
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Une ligne JSON par réponse (le contrat des scripts).")
+@click.option("--history", multiple=True, help="Un tour précédent de la conversation (répétable, du plus ancien).")
+@click.option("--kind", type=click.Choice(["asset", "project", "program"]), help="Seulement ce type de fiche.")
+@click.option("--owner", help="Seulement les fiches de cet organisme (partie du nom).")
+@click.option("--level", type=click.IntRange(1, 4), help="Seulement les fiches de ce niveau.")
+@click.option("--source", help="Seulement ce document (chemin relatif à la racine du projet).")
+def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source) -> None:
+    """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
+    from assistant import AskError, Filters, ask
+
+    filters = Filters(kind=kind, owner=owner, level=level, source=source)
+    cases = _stdin_cases() if question == "-" else [(question, list(history))]
+    failed = False
+    for text, turns in cases:
+        try:
+            answer = ask(text, turns, filters)
+        except AskError as error:
+            failed = True
+            if as_json and question == "-":  # one line out per line in, even for a bad line
+                click.echo(json.dumps({"question": text, "error": str(error)}, ensure_ascii=False))
+                continue
+            fail(str(error), 2)
+        click.echo(answer.model_dump_json() if as_json else format_answer(answer))
+    if failed:
+        sys.exit(1)
+
+
+@main.command("calibrate")
+@click.option("--set", "dev_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Jeu étiqueté (par défaut : eval/dev-set.yaml).")
+def calibrate_command(dev_set: Path | None) -> None:
+    """Ajuster la décision « une fiche convient-elle? » sur la moitié d’ajustement du jeu de développement."""
+    from assistant.calibrate import calibrate
+    from assistant.evaluate import load_dev_set
+    from assistant.service import Assistant
+
+    settings = get_settings()
+    assistant = Assistant.open(settings, calibrated=False)
+    fitted = calibrate(load_dev_set(dev_set or settings.home / "eval" / "dev-set.yaml"), assistant.evidence_for,
+                       assistant.retriever.embedder.name)
+    click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
+               f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
 
 
 def run() -> None:

@@ -109,9 +109,11 @@ def indexed_sources(collection: Collection) -> dict[str, IndexedSource]:
             source_hash=entries[0][1]["source_hash"],
             pages=len({m.get("page") for _, m in entries if m.get("page")}),
             chunk_ids=[chunk_id for chunk_id, _ in entries],
-            chunks_expected=entries[0][1]["source_chunks"],
+            # Chunks written by an earlier version lack these two: the source then counts as incomplete
+            # and is indexed again, instead of failing.
+            chunks_expected=entries[0][1].get("source_chunks", 0),
             record_id=entries[0][1].get("record_id"),
-            indexed_at=entries[0][1]["indexed_at"],
+            indexed_at=entries[0][1].get("indexed_at", ""),
         )
         for source, entries in by_source.items()
     }

@@ -142,3 +142,56 @@ class IngestReport(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+# --- Answers --------------------------------------------------------------------------------------------
+
+Language = Literal["fr", "en"]
+Verdict = Literal["existing_asset", "similar_initiative", "no_match", "information"]
+
+
+class Citation(BaseModel):
+    """[n] in an answer: an exact quote of a source, on the page an advisor can open."""
+
+    n: int = Field(ge=1)
+    source: str = Field(description="Path relative to the project root.")
+    title: str
+    page: int | None = Field(None, description="1-based page for PDFs; empty for other sources.")
+    record_id: str | None = Field(None, description="The catalogue record this citation supports, if any.")
+    quote: str
+
+
+class AssetResult(BaseModel):
+    id: str
+    name: str
+    acronym: str | None = None
+    owner: str | None = None
+    kind: Kind
+    level: int | None = None
+    level_label: str | None = None
+    status: str | None = None
+    score: float = Field(description="Estimated probability that the record fits the need (0-1).")
+    citations: list[int] = Field(default_factory=list, description="The [n] backing this asset's facts.")
+
+
+class SuggestedLevel(BaseModel):
+    level: int | None = Field(None, ge=1, le=4)
+    label: str | None = None
+    basis: Literal["asset", "need", "none"] = Field(
+        description="asset: the level of the fitting record; need: the criteria the need's wording evokes; "
+        "none: the sources do not settle it.")
+    rationale: str = Field(description="Markdown with [n] markers.")
+
+
+class Answer(BaseModel):
+    question: str
+    language: Language
+    intent: Literal["need", "question"]
+    verdict: Verdict
+    answer: str = Field(description="Markdown with [n] markers.")
+    existing_asset_found: bool
+    assets: list[AssetResult] = Field(default_factory=list)
+    suggested_level: SuggestedLevel
+    next_steps: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    seconds: float = 0.0

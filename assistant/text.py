@@ -30,3 +30,27 @@ def quote_on_page(quote: str, page_text: str) -> bool:
 
 def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý«“\"(])|\s*•\s*")
+_EN_WORDS = frozenset("the a an is are was were do does did we our us you your i my it this that what which who "
+                      "how when where why there for with to of and or can could would should need needs have has "
+                      "any one".split())
+_FR_WORDS = frozenset("le la les un une des du de est sont nous notre nos vous votre je mon ce cet cette qui que "
+                      "quoi quel quelle quels quelles pour avec et ou dans sur au aux il elle on pas y a ça ca "
+                      "faut est-ce c'est".split())
+
+
+def sentences(text: str) -> list[str]:
+    """A passage cut into sentences and bullet items, lines joined: each can be quoted as it is on the page."""
+    return [part.strip() for part in _SENTENCE_END.split(squash(text)) if len(part.strip()) > 3]
+
+
+def detect_language(text: str, default: str = "fr") -> str:
+    """'en' or 'fr' by counting each language's function words; the default when neither leads."""
+    words = re.findall(r"[\w'’-]+", text.lower().replace("’", "'"))
+    english = sum(word in _EN_WORDS for word in words)
+    french = sum(word in _FR_WORDS for word in words) + sum(1 for char in text if char in "éèêàçùâîôû")
+    if english == french:
+        return default
+    return "en" if english > french else "fr"

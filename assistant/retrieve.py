@@ -1,0 +1,197 @@
+"""Retrieve stage: a question -> the passages that best match it, dense (Chroma) and BM25 fused by rank.
+
+Dense search carries meaning across languages (an English question over the French corpus); BM25 carries
+the exact words staff type (acronyms, program names, rare terms). Reciprocal rank fusion needs no score
+calibration between the two. Every passage also gets its cosine similarity to the question, the one
+absolute measure the decisions downstream can set a threshold on.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from chromadb.api.models.Collection import Collection
+from pydantic import BaseModel, Field
+
+from assistant.embed import Embedder, get_embedder
+from assistant.index import open_client, open_collection, sync_lexical
+from assistant.lexical import LexicalIndex, fold_accents
+from assistant.models import CatalogueRecord, Kind
+from assistant.settings import Settings
+from assistant.text import sha256_hex
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60  # the constant of Cormack et al. (2009); it damps the weight of the very first ranks
+
+
+class Filters(BaseModel):
+    """Narrow a search. Kind, owner and level apply to catalogue records; source to any passage."""
+
+    kind: Kind | None = None
+    owner: str | None = Field(None, description="Part of the owner's name, case and accents ignored.")
+    level: int | None = Field(None, ge=1, le=4)
+    source: str | None = Field(None, description="A source path relative to the project root.")
+
+    def active(self) -> bool:
+        return any(value is not None for value in self.model_dump().values())
+
+
+class Passage(BaseModel):
+    """A chunk returned by a search, with how it was found."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    page: int | None = None
+    record_id: str | None = None
+    kind: Kind | None = None
+    level: int | None = None
+    owner: str | None = None
+    score: float = Field(description="Fused rank score (higher is better).")
+    similarity: float = Field(description="Cosine similarity between the question and the passage.")
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+def normalized(text: str) -> str:
+    return " ".join(fold_accents(text).lower().split())
+
+
+def passes(metadata: dict, filters: Filters | None) -> bool:
+    """Whether a chunk is kept under the filters. Document passages (no record) are never excluded by kind,
+    owner or level: they hold the criteria and the context the answer cites."""
+    if not filters:
+        return True
+    if filters.source and metadata.get("source") != filters.source:
+        return False
+    if not metadata.get("record_id"):
+        return True
+    if filters.kind and metadata.get("kind") != filters.kind:
+        return False
+    if filters.level and metadata.get("level") != filters.level:
+        return False
+    return not filters.owner or normalized(filters.owner) in normalized(metadata.get("owner") or "")
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    """Each id's summed 1/(k + rank) over the rankings it appears in (ranks from 1)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+@dataclass
+class Retriever:
+    collection: Collection
+    embedder: Embedder
+    lexical: LexicalIndex
+    mode: Mode = "hybrid"
+
+    @classmethod
+    def open(cls, settings: Settings, mode: Mode = "hybrid") -> "Retriever":
+        embedder = get_embedder(settings.embedder)
+        collection = open_collection(open_client(settings), settings, embedder)
+        return cls(collection, embedder, sync_lexical(collection, settings), mode)
+
+    def embed(self, query: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+
+    def search(self, query: str, k: int = 20, filters: Filters | None = None,
+               query_vector: np.ndarray | None = None) -> list[Passage]:
+        """The k best passages for the query, best first."""
+        total = self.collection.count()
+        if not total or not query.strip():
+            return []
+        vector = self.embed(query) if query_vector is None else query_vector
+        # A wider pool than k, so that fusion and filters still leave k; all chunks when filtering.
+        pool = total if filters and filters.active() else min(total, max(50, 3 * k))
+        rankings = []
+        if self.mode in ("hybrid", "dense"):
+            found = self.collection.query(query_embeddings=[vector.tolist()], n_results=pool, include=[])
+            rankings.append(found["ids"][0])
+        if self.mode in ("hybrid", "lexical"):
+            rankings.append([chunk_id for chunk_id, _ in self.lexical.search(query, pool)])
+        fused = reciprocal_rank_fusion(rankings)
+        candidates = sorted(fused, key=fused.__getitem__, reverse=True)
+        chunks = self.collection.get(ids=candidates[: 2 * k] if not filters else candidates,
+                                     include=["documents", "metadatas", "embeddings"])
+        passages = []
+        for chunk_id, text, metadata, embedding in zip(chunks["ids"], chunks["documents"], chunks["metadatas"],
+                                                       chunks["embeddings"], strict=True):
+            if not passes(metadata, filters):
+                continue
+            similarity = float(np.dot(vector, np.asarray(embedding)) /
+                               (np.linalg.norm(vector) * np.linalg.norm(embedding) or 1.0))
+            passages.append(Passage(
+                id=chunk_id, text=text, score=fused[chunk_id], similarity=similarity,
+                dense_rank=_rank_in(rankings[0], chunk_id) if self.mode != "lexical" else None,
+                lexical_rank=_rank_in(rankings[-1], chunk_id) if self.mode != "dense" else None,
+                **{key: metadata.get(key) for key in ("source", "title", "page", "record_id", "kind", "level",
+                                                       "owner")},
+            ))
+        passages.sort(key=lambda passage: passage.score, reverse=True)
+        return passages[:k]
+
+
+def _rank_in(ranking: list[str], item: str) -> int | None:
+    try:
+        return ranking.index(item) + 1
+    except ValueError:
+        return None
+
+
+def facets_of(record: CatalogueRecord) -> list[str]:
+    """The short texts that each say what a record is for: its name, each sentence of its description,
+    each keyword, each sub-project. Matched one by one, a need meets the one facet it is about instead of
+    the blurred average of a whole record."""
+    name = f"{record.name} ({record.acronym})" if record.acronym else record.name
+    sentences = [part.strip() for part in re.split(r"(?<=[.;:])\s+", record.description) if len(part.strip()) > 15]
+    return [name, *sentences, *record.keywords.fr, *record.keywords.en, *(p.name for p in record.sub_projects)]
+
+
+@dataclass
+class RecordFacets:
+    """The indexed catalogue records and their facets' vectors, cached beside the index by content stamp."""
+
+    records: dict[str, CatalogueRecord]
+    owners: np.ndarray  # record id of each facet row
+    vectors: np.ndarray  # one unit vector per facet
+
+    @classmethod
+    def build(cls, records: dict[str, CatalogueRecord], embedder: Embedder, cache: Path) -> "RecordFacets":
+        texts, owners = [], []
+        for record_id, record in sorted(records.items()):
+            facets = facets_of(record)
+            texts += facets
+            owners += [record_id] * len(facets)
+        stamp = sha256_hex(json.dumps([embedder.name, texts, owners], ensure_ascii=False))
+        try:
+            saved = np.load(cache)
+            if str(saved["stamp"]) == stamp:
+                return cls(records, np.asarray(owners), saved["vectors"])
+        except (OSError, KeyError, ValueError):
+            pass
+        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32).reshape(len(texts), -1)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        staging = cache.with_name(cache.name + ".new.npz")
+        np.savez(staging, stamp=stamp, vectors=vectors)
+        staging.replace(cache)
+        return cls(records, np.asarray(owners), vectors)
+
+    def similarities(self, query_vector: np.ndarray, top: int = 3) -> dict[str, tuple[float, float]]:
+        """Per record: the best facet's cosine with the query, and the mean of its `top` best."""
+        if not len(self.owners):
+            return {}
+        sims = self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0))
+        found = {}
+        for record_id in self.records:
+            own = np.sort(sims[self.owners == record_id])
+            found[record_id] = (float(own[-1]), float(own[-top:].mean()))
+        return found
