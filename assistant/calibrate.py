@@ -6,6 +6,7 @@ the tune half produces, that maximises no-match accuracy plus hit@3 there. The h
 """
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,8 @@ def best_threshold(cases: list[tuple[list[str], list[float], list[str]]]) -> flo
         matches = [(found, ids, expected) for found, ids, expected in decided if expected]
         hits = np.mean([found and hit_at(3, ids, expected) for found, ids, expected in matches])
         return no_match + hits
-    cuts = sorted({round(probabilities[0], 3) for _, probabilities, _ in cases})
+    # Rounded down, so that a cut taken from a case still keeps that case.
+    cuts = sorted({math.floor(1000 * probabilities[0]) / 1000 for _, probabilities, _ in cases})
     return max(cuts, key=lambda cut: (merit(cut), -cut))
 
 

@@ -246,7 +246,9 @@ def compose_need(question: str, language: Language, assets: list[ScoredAsset], b
     that fits, None when nothing does), the level and why, the next steps."""
     text = TEXT[language]
     verdict: Verdict = "no_match" if not best else "existing_asset" if best.kind == "asset" else "similar_initiative"
-    parts = [text[verdict].format(name=display_name(best) if best else "", cite=citations.cite(STEP_2))]
+    verdict_text = text[verdict]
+    parts = [verdict_text.format(name=display_name(best) if best else "",
+                                 cite=citations.cite(STEP_2) if "{cite}" in verdict_text else "")]
     results = []
     if best:
         parts.append(f"### {text['assets']}")

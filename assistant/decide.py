@@ -64,12 +64,14 @@ CRITERIA: tuple[Criterion, ...] = (
                r"(?:its|their) own (?:copy|version|instance)", r"custom\w* (?:it )?separately",
                r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)")),
     Criterion((1,), _deck(4, "Chaque organisme opère sa propre version de l’actif"),
-              (r"(?:heberger|operer|installer|gerer) (?:sa|leur|son) propre", r"chacun (?:l')?(?:heberge|opere|installe)",
+              (r"(?:heberg|oper|install|ger)\w* (?:sa|leur|son) propre", r"chacun (?:l')?(?:heberg|oper|install)\w*",
                r"each (?:of them )?(?:runs|operates|hosts|installs)", r"(?:installed|hosted|run) (?:\w+ )?separately",
                r"(?:host|run|operate|install) (?:its|their) own")),
     Criterion((1,), _deck(4, "Chaque organisme gère les coûts reliés à son instance de l’actif"),
-              (r"chacun (?:la |le |les )?(?:paie|paye|finance|assume)", r"(?:paie|paye|finance|assume) (?:sa|son|ses|leur)s? "
-               r"(?:propres? )?(?:copie|instance|couts|frais)", r"paid for\W+(?:\w+\W+){0,4}separately",
+              (r"chacun (?:la |le |les )?(?:pai|pay|financ|assum)\w*",
+               r"(?:pai|pay|financ|assum)\w* (?:en )?(?:sa|son|ses|leurs?|les) (?:propres? )?"
+               r"(?:copie|instance|couts|frais)",
+               r"paid for\W+(?:\w+\W+){0,4}separately",
                r"each (?:of them )?pays")),
     Criterion((2,), _deck(4, "L’actif est utilisé par un certain nombre d’organismes"),
               (rf"\b{_FEW} (?:autres )?{_BODIES}", rf"\b{_FEW_EN} (?:other )?{_BODIES}",
@@ -283,8 +285,9 @@ def score_assets(records: dict[str, CatalogueRecord], matches: list[AssetMatch],
 # --- What kind of question ------------------------------------------------------------------------------
 
 _QUESTION_START = re.compile(
-    r"^(?:combien|quel(?:le)?s?|qui|quand|comment|pourquoi|ou|que|qu'est-ce|c'est quoi|dans quel\w*|de quand|"
-    r"vers quoi|au niveau|selon|d'apres|si aucun|what|which|who|whom|when|how|why|where|according)\b")
+    r"^(?:combien|quel(?:le)?s?|qui|quand|comment|pourquoi|ou|que|qu'est-ce|c'est (?:quoi|quel\w*)|"
+    r"dans quel\w*|de quand|vers quoi|au niveau|selon|d'apres|si aucun|"
+    r"what|which|who|whom|when|how|why|where|according)\b")
 # Someone asking for a solution: in the first person, or with the words of a request.
 _NEED_MARKERS = re.compile(
     r"(?<!-)\b(?:on|nous|notre|nos|je|we|our|us|i)\b|\bj'|\bbesoin d|\bcherch\w*|\bfaudrait|existe-t-il|y a-t-il|"

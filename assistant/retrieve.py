@@ -17,7 +17,7 @@ from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
 
 from assistant.embed import Embedder, get_embedder
-from assistant.index import open_client, open_collection, sync_lexical
+from assistant.index import IndexStoreError, describe_store, open_client, open_collection, sync_lexical
 from assistant.lexical import LexicalIndex, fold_accents
 from assistant.models import CatalogueRecord, Kind
 from assistant.settings import Settings
@@ -97,6 +97,8 @@ class Retriever:
     def open(cls, settings: Settings, mode: Mode = "hybrid") -> "Retriever":
         embedder = get_embedder(settings.embedder)
         collection = open_collection(open_client(settings), settings, embedder)
+        if not collection.count():
+            raise IndexStoreError(f"l’index ({describe_store(settings)}) est vide : lancez d’abord assistant ingest")
         return cls(collection, embedder, sync_lexical(collection, settings), mode)
 
     def embed(self, query: str) -> np.ndarray:

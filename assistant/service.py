@@ -26,7 +26,8 @@ from assistant.decide import (
     score_assets,
     topic_of,
 )
-from assistant.index import indexed_sources
+from assistant.embed import EmbedderError
+from assistant.index import IndexStoreError, indexed_sources
 from assistant.lexical import analyze
 from assistant.load import LoadError, page_text
 from assistant.models import Answer, CatalogueRecord, Citation, SourceRef
@@ -55,10 +56,11 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True) -> "Assistant":
-        retriever = Retriever.open(settings, mode)
+        try:
+            retriever = Retriever.open(settings, mode)
+        except (IndexStoreError, EmbedderError) as error:
+            raise AskError(str(error)) from error
         sources = indexed_sources(retriever.collection)
-        if not sources:
-            raise AskError(f"l’index {settings.path(settings.index_dir)} est vide : lancez d’abord assistant ingest")
         calibration = load_calibration(retriever.embedder.name) if calibrated else None
         if calibrated and calibration is None:
             raise AskError(f"aucune calibration pour l’encodeur {retriever.embedder.name} : "

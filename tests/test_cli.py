@@ -15,11 +15,12 @@ ASSISTANT = Path(sys.executable).with_name("assistant")
 DATA = Path(__file__).parent / "data" / "catalogue"
 
 
-def run(*args: str, settings: Settings | None = None, **env: str) -> subprocess.CompletedProcess:
+def run(*args: str, settings: Settings | None = None, input: str | None = None,
+        **env: str) -> subprocess.CompletedProcess:
     environment = os.environ | env
     if settings:
         environment |= {"ASSISTANT_HOME": str(settings.home), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
-    result = subprocess.run([str(ASSISTANT), *args], capture_output=True, text=True, env=environment,
+    result = subprocess.run([str(ASSISTANT), *args], capture_output=True, text=True, env=environment, input=input,
                             cwd=settings.home if settings else REPO, timeout=300)
     assert "Traceback" not in result.stderr, result.stderr
     return result
