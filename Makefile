@@ -32,8 +32,9 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m pip install --quiet $(FIND_LINKS) -c constraints.txt -e '.[dev]'
 	touch $@
 
-benchmark: $(INSTALLED)
+benchmark: index
 	$(PYTHON) benchmarks/ingest.py
+	$(PYTHON) benchmarks/answers.py
 
 clean-index:
-	rm -rf index/chroma.sqlite3 index/*-*-*-*-*
+	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/facets-*
