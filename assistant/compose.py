@@ -174,22 +174,26 @@ def asset_result(asset: ScoredAsset, citations: CitationList, language: Language
     name_cite = citations.cite(supporting_source(record, record.acronym or record.name) or record.sources[0],
                                record.id)
     facts = [KIND_LABELS[language][record.kind]]
-    if record.level and (level_cite := citations.cite(record.level_sources[0], record.id)):
+    level_cite = citations.cite(record.level_sources[0], record.id) if record.level else ""
+    if level_cite:
         facts.append(text["level_of"].format(level=record.level, label=level_label(record.level, language))
                      + f" {level_cite}")
     owner_cite = citations.cite(supporting_source(record, record.owner), record.id)
     facts.append(text["owner"].format(owner=record.owner) + f" {owner_cite}" if owner_cite
                  else text["owner_unknown"])
-    if status_cite := citations.cite(supporting_source(record, record.status), record.id):
+    status_cite = citations.cite(supporting_source(record, record.status), record.id)
+    if status_cite:
         facts.append(text["status"].format(status=record.status) + f" {status_cite}")
     facts.append(text["fit"].format(percent=round(100 * asset.probability)))
-    evidence = describing_source(record)
-    evidence_cite = citations.cite(evidence, record.id)
     lines = [f"**{display_name(record)}** {name_cite} — " + " · ".join(facts)]
-    if evidence and evidence_cite and fold(record.name) not in fold(evidence.quote):
-        lines.append(f"   > « {evidence.quote} » {evidence_cite}")
-    used = sorted({int(m.strip("[]")) for m in (name_cite, evidence_cite) if m} |
-                  {c.n for c in citations.items if c.record_id == record.id})
+    evidence = describing_source(record)
+    # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
+    shown = evidence if evidence and fold(record.name) not in fold(evidence.quote) else None
+    evidence_cite = citations.cite(shown, record.id)
+    if evidence_cite:
+        lines.append(f"   > « {shown.quote} » {evidence_cite}")
+    markers = (name_cite, level_cite, owner_cite, status_cite, evidence_cite)
+    used = sorted({int(marker.strip("[]")) for marker in markers if marker})
     return AssetResult(
         id=record.id, name=record.name, acronym=record.acronym, owner=record.owner, kind=record.kind,
         level=record.level, level_label=level_label(record.level, language), status=record.status,

@@ -112,7 +112,8 @@ class Retriever:
             return []
         vector = self.embed(query) if query_vector is None else query_vector
         # A wider pool than k, so that fusion and filters still leave k; all chunks when filtering.
-        pool = total if filters and filters.active() else min(total, max(50, 3 * k))
+        filtering = bool(filters and filters.active())
+        pool = total if filtering else min(total, max(50, 3 * k))
         rankings = []
         if self.mode in ("hybrid", "dense"):
             found = self.collection.query(query_embeddings=[vector.tolist()], n_results=pool, include=[])
@@ -121,7 +122,7 @@ class Retriever:
             rankings.append([chunk_id for chunk_id, _ in self.lexical.search(query, pool)])
         fused = reciprocal_rank_fusion(rankings)
         candidates = sorted(fused, key=fused.__getitem__, reverse=True)
-        chunks = self.collection.get(ids=candidates[: 2 * k] if not filters else candidates,
+        chunks = self.collection.get(ids=candidates if filtering else candidates[: 2 * k],
                                      include=["documents", "metadatas", "embeddings"])
         passages = []
         for chunk_id, text, metadata, embedding in zip(chunks["ids"], chunks["documents"], chunks["metadatas"],

@@ -20,8 +20,7 @@ def main() -> None:
     assistant = default_assistant()
     assistant.ask("Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail")  # warm-up
     dev = load_dev_set(settings.home / "eval" / "dev-set.yaml")
-    verified = lambda c: assistant.verify_citation(c)  # noqa: E731
-    needs, questions = run_dev_set(dev, assistant.ask, verified, progress=sys.stderr.isatty())
+    needs, questions = run_dev_set(dev, assistant.ask, assistant.verify_citation, progress=sys.stderr.isatty())
     figures = report(needs, questions)
     if "--json" in sys.argv:
         print(json.dumps(figures, indent=2))
@@ -30,15 +29,13 @@ def main() -> None:
     for part in ("needs", "needs_tune", "needs_held_out", "questions", "latency"):
         print(f"{part:15} " + "  ".join(f"{key} {value}" for key, value in figures[part].items()))
     for result in needs:
-        wrong = []
-        if not result.no_match and not result.found_assets[:3] or result.found_none != result.no_match:
-            wrong.append("no-match" if result.found_none != result.no_match else "")
+        wrong = ["no-match decision"] if result.found_none != result.no_match else []
         if not result.no_match and set(result.found_assets[:3]).isdisjoint(result.expected_assets):
             wrong.append(f"assets {result.found_assets[:3]} ≠ {result.expected_assets}")
         if result.expected_level is not None and result.found_level != result.expected_level:
             wrong.append(f"level {result.found_level} ≠ {result.expected_level}")
         if wrong:
-            print(f"  {result.id} ({result.half}): " + "; ".join(filter(None, wrong)))
+            print(f"  {result.id} ({result.half}): " + "; ".join(wrong))
     for result in questions:
         if not (result.source_ok and result.contains_ok):
             print(f"  {result.id}: source {'ok' if result.source_ok else 'missed'}, "
