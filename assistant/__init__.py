@@ -1,7 +1,8 @@
 """Mutualisation assistant: does an IT asset already exist for a public body's need?
 
-The public entry point is `ask(question, history=None, filters=None) -> Answer`. It is loaded on first use,
-so that commands that do not answer questions (catalogue checks, ingestion) start without the models.
+The public entry point is `ask(question, history=None, filters=None) -> Answer` (and `stream`, the same answer
+as it is written). The interfaces (CLI, web app, evaluation) use only the names below. They are loaded on first
+use, so that commands that do not answer questions (catalogue checks, ingestion) start without the models.
 """
 
 import os
@@ -12,13 +13,22 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-__all__ = ["Answer", "AskError", "Filters", "ask"]
+_PUBLIC = {
+    "ask": "assistant.service", "stream": "assistant.service", "catalogue_records": "assistant.service",
+    "AskError": "assistant.service", "Answer": "assistant.models", "Citation": "assistant.models",
+    "CatalogueRecord": "assistant.models", "Filters": "assistant.retrieve",
+    "indexed_documents": "assistant.sources", "render_page": "assistant.pages", "PageImage": "assistant.pages",
+    "LoadError": "assistant.load", "filter_records": "assistant.catalogue",
+    "citation_line": "assistant.compose", "conversation_markdown": "assistant.compose",
+    "Feedback": "assistant.feedback", "FeedbackStore": "assistant.feedback", "FeedbackError": "assistant.feedback",
+    "REASON_LABELS": "assistant.feedback",
+}
+__all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str):
-    if name in __all__:
-        from assistant import models, retrieve, service
+    if name in _PUBLIC:
+        import importlib
 
-        return {"Answer": models.Answer, "AskError": service.AskError, "Filters": retrieve.Filters,
-                "ask": service.ask}[name]
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

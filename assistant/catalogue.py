@@ -77,11 +77,33 @@ def _french_reason(error: Any) -> str:
     return french.get(kind, error["msg"])
 
 
+def ascii_fold(text: str) -> str:
+    """Lower case ASCII: 'Québec Œuvre' -> 'quebec oeuvre' (what searches and ids compare)."""
+    folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
+    return folded.encode("ascii", "ignore").decode()
+
+
 def slugify(text: str) -> str:
     """ASCII, lowercase, words joined by '-', at most 80 characters: 'Québec Œuvre' -> 'quebec-oeuvre'."""
-    folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
-    ascii_text = folded.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80].strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_fold(text)).strip("-")[:80].strip("-")
+
+
+def searchable_text(record: CatalogueRecord) -> str:
+    parts = [record.id, record.name, record.acronym or "", record.description, record.owner or "", record.status or "",
+             *record.users, *(project.name for project in record.sub_projects), *record.keywords.fr,
+             *record.keywords.en]
+    return ascii_fold(" ".join(parts))
+
+
+def filter_records(records: Iterable[CatalogueRecord], query: str = "", kind: str | None = None,
+                   owner: str | None = None, level: int | None = None) -> list[CatalogueRecord]:
+    """The records that match every given criterion: each word of the query (accents and case ignored)
+    somewhere in the record, the kind, the owner (exact), the level."""
+    words = ascii_fold(query).split()
+    return [record for record in records
+            if (kind is None or record.kind == kind) and (owner is None or record.owner == owner)
+            and (level is None or record.level == level)
+            and all(word in searchable_text(record) for word in words)]
 
 
 # ---- the catalogue's own files

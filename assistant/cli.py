@@ -100,17 +100,6 @@ def validate_command(directory: Path | None) -> None:
         sys.exit(1)
 
 
-def format_answer(answer) -> str:
-    """The answer as a reader sees it: the Markdown, then each citation with its file, page and quote."""
-    lines = [answer.answer, ""]
-    if answer.citations:
-        lines.append("Sources :" if answer.language == "fr" else "Sources:")
-    for citation in answer.citations:
-        page = f", p. {citation.page}" if citation.page else ""
-        lines.append(f"[{citation.n}] {citation.source}{page} — « {citation.quote} »")
-    return "\n".join(lines)
-
-
 def _stdin_cases():
     """One question per line; a line that is a JSON object may carry {"question": …, "history": […]}."""
     for line in sys.stdin:
@@ -136,6 +125,7 @@ def _stdin_cases():
 def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source) -> None:
     """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
     from assistant import AskError, Filters, ask
+    from assistant.compose import answer_with_sources
 
     filters = Filters(kind=kind, owner=owner, level=level, source=source)
     cases = _stdin_cases() if question == "-" else [(question, list(history))]
@@ -149,7 +139,7 @@ def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, ow
                 click.echo(json.dumps({"question": text, "error": str(error)}, ensure_ascii=False))
                 continue
             fail(str(error), 2)
-        click.echo(answer.model_dump_json() if as_json else format_answer(answer))
+        click.echo(answer.model_dump_json() if as_json else answer_with_sources(answer))
     if failed:
         sys.exit(1)
 
@@ -169,6 +159,37 @@ def calibrate_command(dev_set: Path | None) -> None:
                        assistant.retriever.embedder.name)
     click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
                f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
+
+
+@main.group()
+def feedback() -> None:
+    """Avis des conseillers sur les réponses."""
+
+
+@feedback.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fichier CSV à écrire (par défaut : la sortie standard).")
+def feedback_export_command(out: Path | None) -> None:
+    """Exporter les avis en CSV : date, évaluation, raison, commentaire, question, réponse complète (JSON)."""
+    from assistant.feedback import FeedbackError, FeedbackStore, export_csv
+
+    settings = get_settings()
+    store = settings.path(settings.feedback_db)
+    if not store.exists():
+        fail(f"{store} : aucun avis enregistré pour l’instant")
+    try:
+        items = FeedbackStore(store).all()
+    except FeedbackError as error:
+        fail(str(error))
+    if out is None:
+        export_csv(items, sys.stdout)
+        return
+    try:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            export_csv(items, handle)
+    except OSError as error:
+        fail(f"{out} : écriture impossible ({error.strerror})")
+    click.echo(f"{len(items)} avis exportés dans {out}.")
 
 
 def run() -> None:

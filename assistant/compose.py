@@ -6,6 +6,7 @@ word for word from the sources. A claim whose quote cannot be verified on its pa
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from assistant.decide import (
     CRITERIA,
@@ -292,3 +293,29 @@ def compose_information(question: str, language: Language, evidence: list[Source
                   answer="\n".join(parts), existing_asset_found=bool(results), assets=results,
                   suggested_level=SuggestedLevel(basis="none", rationale=text["no_level"]),
                   next_steps=[], citations=citations.items)
+
+
+def citation_line(citation: Citation) -> str:
+    """A citation as an advisor files it: [n], title, file, page, the exact quote."""
+    page = f", p. {citation.page}" if citation.page else ""
+    return f"[{citation.n}] {citation.title} ({citation.source}{page}) — « {citation.quote} »"
+
+
+def answer_with_sources(answer: Answer) -> str:
+    """The answer's Markdown followed by the list of its citations."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines += ["", "Sources :" if answer.language == "fr" else "Sources:", ""]
+        lines += [f"- {citation_line(citation)}" for citation in answer.citations]
+    return "\n".join(lines)
+
+
+def conversation_markdown(answers: list[Answer], exported_at: datetime) -> str:
+    """A whole conversation for an advisor's file: each question, its answer, its sources with file, page, quote."""
+    english = bool(answers) and all(answer.language == "en" for answer in answers)
+    title = "Conversation with the pooling assistant" if english else "Conversation avec l’assistant de mutualisation"
+    stamp = exported_at.isoformat(timespec="minutes")
+    lines = [f"# {title}", "", f"{'Exported' if english else 'Exportée le'} {stamp}", ""]
+    for number, answer in enumerate(answers, start=1):
+        lines += [f"## {number}. {answer.question}", "", answer_with_sources(answer), ""]
+    return "\n".join(lines)

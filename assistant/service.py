@@ -5,6 +5,7 @@ models, the index and the catalogue are opened once per process.
 """
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -184,3 +185,21 @@ def default_assistant() -> Assistant:
 def ask(question: str, history: list[str] | None = None, filters: Filters | None = None) -> Answer:
     """Answer a need or a question from the index, with the project's settings; models load on first call."""
     return default_assistant().ask(question, history, filters)
+
+
+def stream(question: str, history: list[str] | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
+    """The answer as it is written: pieces of its Markdown in order, then the whole Answer.
+
+    The extractive composer writes an answer at once, so the pieces are its paragraphs; a generator that
+    writes word by word (a language model) yields smaller pieces through the same contract.
+    """
+    answer = ask(question, history, filters)
+    paragraphs = answer.answer.split("\n\n")
+    for number, paragraph in enumerate(paragraphs, start=1):
+        yield paragraph + ("\n\n" if number < len(paragraphs) else "")
+    yield answer
+
+
+def catalogue_records() -> list[CatalogueRecord]:
+    """The catalogue records the answers draw on (those in the index), sorted by name."""
+    return sorted(default_assistant().facets.records.values(), key=lambda record: record.name.casefold())

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,22 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, description="Chroma server port, used with chroma_host.")
     web_host: str = Field("127.0.0.1", description="Address the web app binds to.")
     web_port: int = Field(7860, description="Port the web app listens on.")
+    web_username: str | None = Field(None, description="With web_password: the login the web app asks for.")
+    web_password: SecretStr | None = Field(None, description="With web_username: the login the web app asks for.")
+    feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file of the advisors' feedback.")
+
+    @model_validator(mode="after")
+    def _login_is_complete(self) -> "Settings":
+        if bool(self.web_username) != bool(self.web_password and self.web_password.get_secret_value()):
+            raise ValueError("ASSISTANT_WEB_USERNAME et ASSISTANT_WEB_PASSWORD vont ensemble : donnez les deux")
+        return self
+
+    @property
+    def web_login(self) -> tuple[str, str] | None:
+        """The (user, password) the web app requires, or None when no login is configured."""
+        if self.web_username and self.web_password:
+            return self.web_username, self.web_password.get_secret_value()
+        return None
 
     def path(self, value: Path) -> Path:
         """Resolve a configured path against the project root."""

@@ -28,6 +28,34 @@ def quote_on_page(quote: str, page_text: str) -> bool:
     return bool(needle) and needle in squash(page_text)
 
 
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "‐": "-", "‑": "-",
+                             "–": "-", "—": "-"})
+
+
+def _comparable(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold()
+
+
+def locate(quote: str, text: str) -> tuple[int, int] | None:
+    """Where the quote lies in the text, as (start, end) indices of the text; None when it is not there.
+
+    Compared without whitespace, case, ligatures or typographic quotes: a PDF's text layer breaks lines and
+    spaces words its own way, but the letters of a quote are the letters on the page.
+    """
+    letters: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(text):
+        for letter in _comparable(char):
+            if not letter.isspace():
+                letters.append(letter)
+                origins.append(index)
+    needle = "".join(letter for letter in _comparable(quote) if not letter.isspace())
+    at = "".join(letters).find(needle) if needle else -1
+    if at < 0:
+        return None
+    return origins[at], origins[at + len(needle) - 1] + 1
+
+
 def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 

@@ -1,4 +1,13 @@
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,3 +38,64 @@ def corpus_settings(tmp_path) -> Settings:
     shutil.copytree(REPO / "corpus" / "documents", home / "corpus" / "documents")
     shutil.copytree(REPO / "corpus" / "catalogue", home / "corpus" / "catalogue")
     return Settings(_env_file=None, home=home)
+
+
+# ---- the web app, served by a real process on a free port
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def web_server(home: Path, log: Path, **env: str) -> Iterator[str]:
+    """`python app.py` over the project at `home`; yields its URL once it answers, stops it afterwards."""
+    port = free_port()
+    environment = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_WEB_PORT": str(port),
+                                "ASSISTANT_FEEDBACK_DB": str(home / "data" / "feedback.sqlite3")} | env
+    url = f"http://127.0.0.1:{port}/"
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=environment, cwd=home,
+                                   stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"the web app stopped: {log.read_text()}")
+                try:
+                    urllib.request.urlopen(url + "gradio_api/startup-events", timeout=2)
+                    break
+                except urllib.error.HTTPError:
+                    break  # it answers (a login may be required)
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"the web app did not answer in 180 s: {log.read_text()}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def web_home(tmp_path_factory, embedder) -> Path:
+    """The shipped corpus plus a record full of HTML and script, indexed: what the web app serves in tests."""
+    from assistant.index import ingest
+
+    home = tmp_path_factory.mktemp("web") / "project"
+    shutil.copytree(REPO / "corpus" / "documents", home / "corpus" / "documents")
+    shutil.copytree(REPO / "corpus" / "catalogue", home / "corpus" / "catalogue")
+    shutil.copy(REPO / "tests" / "data" / "web" / "fiche-piege.yaml", home / "corpus" / "catalogue")
+    assert ingest(Settings(_env_file=None, home=home), embedder, progress=False).ok
+    return home
+
+
+@pytest.fixture(scope="session")
+def web_app(web_home, tmp_path_factory) -> Iterator[str]:
+    with web_server(web_home, tmp_path_factory.mktemp("logs") / "web.log") as url:
+        yield url

@@ -138,7 +138,7 @@ def test_cli_json_reads_standard_input_line_by_line(indexed):
 def test_cli_prints_a_readable_answer_with_its_sources(indexed):
     result = run("ask", "Y a-t-il un service pour signer électroniquement des documents?", settings=indexed)
     assert result.returncode == 0, result.stderr
-    assert "Sources :" in result.stdout and re.search(r"^\[1\] corpus/documents/.+, p\. \d+ — « ", result.stdout,
+    assert "Sources :" in result.stdout and re.search(r"^- \[1\] .+ \(corpus/documents/.+\.pdf, p\. \d+\) — « ", result.stdout,
                                                       re.MULTILINE)
 
 

@@ -1,0 +1,114 @@
+"""Advisors' feedback on answers, kept in SQLite: a thumb, a reason, a comment, with the question and the full
+answer as it was shown, so that a reviewer can replay exactly what the user saw."""
+
+import csv
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TextIO
+
+from pydantic import BaseModel, Field
+
+from assistant.models import Answer
+
+Rating = Literal["up", "down"]
+Reason = Literal["wrong_asset", "missing_asset", "wrong_level", "wrong_source", "other"]
+
+REASON_LABELS: dict[str, dict[Reason, str]] = {
+    "fr": {"wrong_asset": "Mauvais actif", "missing_asset": "Actif manquant", "wrong_level": "Mauvais niveau",
+           "wrong_source": "Source erronée ou manquante", "other": "Autre"},
+    "en": {"wrong_asset": "Wrong asset", "missing_asset": "Missing asset", "wrong_level": "Wrong level",
+           "wrong_source": "Wrong or missing source", "other": "Other"},
+}
+
+CSV_COLUMNS = ["id", "created_at", "rating", "reason", "comment", "question", "language", "verdict", "assets",
+               "suggested_level", "answer_json"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    reason TEXT CHECK (reason IS NULL OR reason IN ('wrong_asset', 'missing_asset', 'wrong_level',
+                                                    'wrong_source', 'other')),
+    comment TEXT NOT NULL DEFAULT '',
+    question TEXT NOT NULL,
+    answer_json TEXT NOT NULL
+)
+"""
+
+
+class FeedbackError(Exception):
+    """The feedback store cannot be opened or written; one line naming the file."""
+
+
+class Feedback(BaseModel):
+    rating: Rating
+    reason: Reason | None = None
+    comment: str = Field("", max_length=4000)
+    answer: Answer
+
+
+class StoredFeedback(Feedback):
+    id: int
+    created_at: str = Field(description="ISO 8601, UTC.")
+
+
+class FeedbackStore:
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10)
+        except (OSError, sqlite3.Error) as error:
+            raise FeedbackError(f"{self.path}: ouverture impossible ({error})") from error
+        try:
+            with connection:  # one transaction: committed whole or rolled back
+                connection.execute(_SCHEMA)
+                yield connection
+        except sqlite3.Error as error:
+            raise FeedbackError(f"{self.path}: {error}") from error
+        finally:
+            connection.close()
+
+    def add(self, feedback: Feedback, now: datetime | None = None) -> int:
+        created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        with self._connection() as db:
+            cursor = db.execute(
+                "INSERT INTO feedback (created_at, rating, reason, comment, question, answer_json) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (created, feedback.rating, feedback.reason, feedback.comment.strip(), feedback.answer.question,
+                 feedback.answer.model_dump_json()))
+            return int(cursor.lastrowid)
+
+    def all(self) -> list[StoredFeedback]:
+        with self._connection() as db:
+            rows = db.execute("SELECT id, created_at, rating, reason, comment, answer_json FROM feedback "
+                              "ORDER BY id").fetchall()
+        return [StoredFeedback(id=row[0], created_at=row[1], rating=row[2], reason=row[3], comment=row[4],
+                               answer=Answer.model_validate_json(row[5])) for row in rows]
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): a leading ' when it starts
+    with = + - @ or a control character."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def csv_row(item: StoredFeedback) -> list[str]:
+    answer = item.answer
+    cells = [str(item.id), item.created_at, item.rating, item.reason or "", item.comment, answer.question,
+             answer.language, answer.verdict, " ".join(asset.id for asset in answer.assets),
+             str(answer.suggested_level.level or ""), answer.model_dump_json()]
+    return [spreadsheet_safe(cell) for cell in cells]
+
+
+def export_csv(items: list[StoredFeedback], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(item) for item in items)

@@ -1,0 +1,137 @@
+"""The web app over HTTP, as a script or another program would use it: a real server process on a free port,
+driven through gradio_client; the file guard and the login checked with plain HTTP requests."""
+
+import base64
+import csv
+import io
+import re
+
+import httpx
+import pytest
+from conftest import web_server
+from gradio_client import Client
+from test_cli import run
+
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+NEED = "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail"
+
+
+@pytest.fixture
+def client(web_app) -> Client:
+    """A new visitor: a session of its own, with an empty conversation."""
+    return Client(web_app, verbose=False)
+
+
+def exported_markdown(export_html: str) -> str:
+    data = re.search(r"base64,([A-Za-z0-9+/=]+)", export_html).group(1)
+    return base64.b64decode(data).decode("utf-8")
+
+
+def test_a_need_in_gives_assets_and_citations_out_streamed(client):
+    job = client.submit(NEED, [], "", "", "", api_name="/chat")
+    chat, _, assets, level, steps, _, _, export, _ = job.result(timeout=120)
+    assert len(job.outputs()) >= 3, "the reply arrives in pieces, not at once"
+    reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
+    assert "Service d’authentification gouvernementale" in reply and re.search(r"\[\d+\]", reply)
+    assert "class='card'" in assets and "Service d’authentification gouvernementale (SAG)" in assets
+    assert "Niveau 3 – Fondation numérique gouvernementale" in assets and "Pertinence estimée" in assets
+    assert "3 – Fondation numérique gouvernementale" in level
+    assert "Étape 1" in steps
+    markdown = exported_markdown(export)
+    assert markdown.startswith("# Conversation avec l’assistant de mutualisation")
+    assert f"## 1. {NEED}" in markdown
+    assert re.search(r"^- \[1\] .+ \(corpus/documents/[\w.-]+\.pdf, p\. \d+\) — « .+ »$", markdown, re.MULTILINE)
+
+
+def test_clicking_a_citation_returns_its_page_with_the_quote_highlighted(client):
+    client.predict(NEED, [], "", "", "", api_name="/chat")
+    view = client.predict(1, api_name="/citation")
+    assert "data:image/png;base64," in view and "Passage surligné sur la page." in view
+    assert re.search(r"— page \d+</h3>", view)
+    link = re.search(r"href='(/gradio_api/file=[^']+\.pdf)#page=(\d+)'", view)
+    assert link, view[:500]
+
+
+def test_feedback_is_stored_with_the_answer_and_exported_as_csv(client, web_home):
+    client.predict("Nous devons publier nos appels d’offres en ligne", [], "", "", "", api_name="/chat")
+    status = client.predict(0, "down", "wrong_level", "=SOMME(A1) le niveau devrait être 2", api_name="/feedback")
+    assert re.match(r"Merci : avis n° \d+ enregistré\.", status), status
+    settings = Settings(_env_file=None, home=web_home)
+    exported = run("feedback", "export", settings=settings, ASSISTANT_FEEDBACK_DB=str(
+        web_home / "data" / "feedback.sqlite3"))
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    row = next(r for r in rows if r["comment"].endswith("le niveau devrait être 2"))
+    assert row["rating"] == "down" and row["reason"] == "wrong_level"
+    assert row["comment"].startswith("'="), "a formula is neutralised for spreadsheets"
+    assert row["question"] == "Nous devons publier nos appels d’offres en ligne"
+    assert '"verdict":' in row["answer_json"] and '"citations":' in row["answer_json"]
+
+
+def test_feedback_without_a_rating_is_refused(client):
+    client.predict(NEED, [], "", "", "", api_name="/chat")
+    assert client.predict(0, None, "", "", api_name="/feedback") == "Choisissez 👍 ou 👎."
+
+
+def test_the_catalogue_search_filters_records(client):
+    table, count = client.predict("authentification", "", "", "3", api_name="/catalogue")
+    names = [row[0] for row in table["data"]]
+    assert "Service d’authentification gouvernementale" in names
+    assert all(row[4].startswith("3 –") for row in table["data"]) and count == f"{len(names)} fiche(s)"
+
+
+@pytest.mark.parametrize("target", [
+    "/etc/passwd",
+    "{home}/pyproject.toml",
+    "{home}/corpus/catalogue/sag.yaml",
+    "{home}/index/chroma.sqlite3",
+    "{home}/data/feedback.sqlite3",
+    "{home}/corpus/documents/../catalogue/sag.yaml",
+    "corpus/catalogue/sag.yaml",
+    "{home}/corpus/documents",
+    "https://example.org/x.pdf",
+])
+def test_files_outside_the_documents_folder_are_refused(web_app, web_home, target):
+    response = httpx.get(web_app + "gradio_api/file=" + target.format(home=web_home))
+    assert response.status_code == 403
+    assert "Fichier refuse" in response.text
+
+
+def test_a_link_out_of_the_documents_folder_is_refused(web_app, web_home):
+    link = web_home / "corpus" / "documents" / "lien.pdf"
+    link.symlink_to(web_home / "corpus" / "catalogue" / "sag.yaml")
+    try:
+        assert httpx.get(f"{web_app}gradio_api/file={link}").status_code == 403
+    finally:
+        link.unlink()
+
+
+def test_documents_are_served_and_upload_and_proxy_routes_are_closed(web_app, web_home):
+    pdf = web_home / "corpus" / "documents" / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
+    response = httpx.get(f"{web_app}gradio_api/file={pdf}")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert httpx.post(web_app + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 403
+    assert httpx.get(web_app + "gradio_api/proxy=https://example.org/").status_code == 403
+
+
+def test_the_page_names_no_outside_address(web_app):
+    page = httpx.get(web_app).text
+    assert "gradio.app/" not in page and "githubusercontent" not in page and "fonts.googleapis" not in page
+    config = httpx.get(web_app + "config").json()
+    assert config["analytics_enabled"] is False and config["stylesheets"] == []
+
+
+def test_a_configured_login_is_required(web_home, tmp_path):
+    with web_server(web_home, tmp_path / "web.log", ASSISTANT_WEB_USERNAME="conseil",
+                    ASSISTANT_WEB_PASSWORD="mot-de-passe") as url:
+        assert httpx.get(url + "config").status_code == 401
+        pdf = web_home / "corpus" / "documents" / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
+        assert httpx.get(f"{url}gradio_api/file={pdf}").status_code == 401
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        authenticated = Client(url, auth=("conseil", "mot-de-passe"), verbose=False)
+        table, _ = authenticated.predict("seao", "", "", "", api_name="/catalogue")
+        assert table["data"]
