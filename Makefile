@@ -4,19 +4,26 @@ PYTHON    := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 # The CPU build of torch lies in /opt/wheels on these machines; elsewhere pip takes it from PyPI.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+# The browser tests drive Debian's Chromium through Playwright (which never downloads a browser itself).
+CHROMIUM  := /usr/bin/chromium
+SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index install benchmark clean-index
+.PHONY: run test index install benchmark clean-index lint
 
 run: index
 	$(PYTHON) app.py
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(CHROMIUM)
 	$(PYTHON) -m pytest
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # Incremental: builds the index when missing, refreshes what changed, embeds nothing when up to date.
 # Exit status 1 means some files were refused (each named above): the app still starts on the rest.
@@ -31,6 +38,9 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet $(FIND_LINKS) -c constraints.txt -e '.[dev]'
 	touch $@
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check assistant tests benchmarks app.py
 
 benchmark: index
 	$(PYTHON) benchmarks/ingest.py

@@ -79,7 +79,7 @@ def _french_reason(error: Any) -> str:
 
 def ascii_fold(text: str) -> str:
     """Lower case ASCII: 'Québec Œuvre' -> 'quebec oeuvre' (what searches and ids compare)."""
-    folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
+    folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'"))
     return folded.encode("ascii", "ignore").decode()
 
 

@@ -33,13 +33,15 @@ _TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«
 
 
 def _comparable(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold()
+    """Compatibility-decomposed (ligatures split), accents dropped, case folded: 'é' and 'e'+U+0301 compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:
     """Where the quote lies in the text, as (start, end) indices of the text; None when it is not there.
 
-    Compared without whitespace, case, ligatures or typographic quotes: a PDF's text layer breaks lines and
+    Compared without whitespace, case, accents, ligatures or typographic quotes: a PDF's text layer breaks lines and
     spaces words its own way, but the letters of a quote are the letters on the page.
     """
     letters: list[str] = []
@@ -53,7 +55,10 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     at = "".join(letters).find(needle) if needle else -1
     if at < 0:
         return None
-    return origins[at], origins[at + len(needle) - 1] + 1
+    end = origins[at + len(needle) - 1] + 1
+    while end < len(text) and unicodedata.combining(text[end]):  # an accent written after its letter
+        end += 1
+    return origins[at], end
 
 
 def sha256_hex(data: bytes | str) -> str:

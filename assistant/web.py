@@ -60,6 +60,7 @@ LABELS = {
                                                   "program": "Programme"},
            "owner": "Organisme responsable", "status": "Statut", "fit": "Pertinence estimée",
            "low_fit": "pertinence incertaine", "sources": "Sources", "unknown": "non précisé",
+           "level_of": "Niveau",
            "basis": {"asset": "d’après le niveau de l’actif retenu", "need": "d’après la formulation du besoin",
                      "none": "les sources ne tranchent pas"}},
     "en": {"assets": "Suggested assets", "no_assets": "No catalogue asset meets this need.",
@@ -67,7 +68,7 @@ LABELS = {
            "level": "Suggested pooling level", "no_level": "Not settled by the sources",
            "steps": "Next steps", "kind": {"asset": "Asset in service", "project": "Project", "program": "Program"},
            "owner": "Owner", "status": "Status", "fit": "Estimated fit", "low_fit": "uncertain fit",
-           "sources": "Sources", "unknown": "not stated",
+           "sources": "Sources", "unknown": "not stated", "level_of": "Level",
            "basis": {"asset": "from the level of the chosen asset", "need": "from the wording of the need",
                      "none": "the sources do not settle it"}},
 }
@@ -134,7 +135,7 @@ def document_link(path: Path, page: int | None) -> str:
     return f"/gradio_api/file={url_quote(path.resolve().as_posix())}" + (f"#page={page}" if page else "")
 
 
-_EXTERNAL_META = re.compile(r"<meta[^>]+content=\"https?://(?!127\.0\.0\.1|localhost)[^\"]*\"[^>]*>\s*")
+_EXTERNAL_META = re.compile(r"<meta[^>]+content=\"https?://(?!(?:127\.0\.0\.1|localhost)[:/\"])[^\"]*\"[^>]*>\s*")
 
 
 def strip_external_references(page: str) -> str:
@@ -190,20 +191,21 @@ def asset_cards(answer: Answer) -> str:
     if not answer.assets:
         empty = words["no_assets"] if answer.intent == "need" else words["no_assets_question"]
         return f"<h3>{words['assets']}</h3><p>{html_text(empty)}</p>"
+    colon, percent_sign = (" : ", " %") if answer.language == "fr" else (": ", "%")
     cards = []
     for asset in answer.assets:
         name = asset.name + (f" ({asset.acronym})" if asset.acronym else "")
         percent = round(asset.score * 100)
         low = f" <span class='low'>— {words['low_fit']}</span>" if asset.score < LOW_FIT else ""
-        level = (f"<span class='badge'>Niveau {asset.level} – {html_text(asset.level_label)}</span>"
+        level = (f"<span class='badge'>{words['level_of']} {asset.level} – {html_text(asset.level_label)}</span>"
                  if asset.level else "")
         markers = " ".join(f"[{n}]" for n in asset.citations)
         cards.append(
             f"<div class='card' data-asset='{html_text(asset.id)}'><h4>{html_text(name)}</h4>"
             f"<span class='badge'>{words['kind'][asset.kind]}</span>{level}"
-            f"<div class='meta'>{words['owner']} : {html_text(asset.owner or words['unknown'])}"
-            f" · {words['status']} : {html_text(asset.status or words['unknown'])}</div>"
-            f"<div class='meta'>{words['fit']} : {percent} %{low} {html_text(markers)}</div>"
+            f"<div class='meta'>{words['owner']}{colon}{html_text(asset.owner or words['unknown'])}"
+            f" · {words['status']}{colon}{html_text(asset.status or words['unknown'])}</div>"
+            f"<div class='meta'>{words['fit']}{colon}{percent}{percent_sign}{low} {html_text(markers)}</div>"
             f"<div class='fit'><span style='width:{percent}%'></span></div></div>")
     return f"<h3>{words['assets']}</h3><div class='cards'>{''.join(cards)}</div>"
 
@@ -427,7 +429,8 @@ def build_app(settings: Settings) -> gr.Blocks:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         owners = [ALL_OWNERS] + [(owner, owner) for owner in sorted({r.owner for r in records if r.owner})]
         document_rows = [[d.source, d.title, "Fiche" if d.record_id else "Document", d.pages or "",
-                          len(d.chunk_ids), d.indexed_at] for d in documents]
+                          len(d.chunk_ids), d.indexed_at]
+                         for d in sorted(documents, key=lambda d: (d.record_id is not None, d.source))]
         return (catalogue_rows(records), f"{len(records)} fiche(s)", gr.Dropdown(choices=owners, value=""),
                 gr.Dropdown(choices=owners, value=""), document_rows)
 
@@ -482,7 +485,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                     level_pick = gr.Dropdown(LEVEL_CHOICES, value="", label="Niveau", elem_id="catalogue-level")
                 count = gr.Markdown(elem_id="catalogue-count")
                 table = gr.Dataframe(headers=["Nom", "Sigle", "Type", "Organisme", "Niveau", "Statut", "Identifiant"],
-                                     interactive=False, wrap=True, elem_id="catalogue-table")
+                                     interactive=False, wrap=True, elem_id="catalogue-table", max_height=640,
+                                     column_widths=["27%", "7%", "10%", "22%", "14%", "11%", "9%"])
                 with gr.Row(equal_height=False):
                     record_panel = gr.HTML(elem_id="record")
                     with gr.Column():
@@ -492,7 +496,8 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Tab("Documents", id="documents"):
                 gr.Markdown("Sources indexées : documents (par page) et fiches du catalogue.")
                 documents_table = gr.Dataframe(headers=["Source", "Titre", "Type", "Pages", "Fragments", "Indexé le"],
-                                               interactive=False, wrap=True, elem_id="documents-table")
+                                               interactive=False, wrap=True, elem_id="documents-table",
+                                               column_widths=["30%", "34%", "8%", "7%", "8%", "13%"])
 
         chat_inputs = [question_box, chat_box, turns_state, kind_filter, owner_filter, level_filter]
         chat_outputs = [chat_box, question_box, turns_state, assets_panel, level_panel, steps_panel, citation_list,

@@ -138,8 +138,8 @@ def test_cli_json_reads_standard_input_line_by_line(indexed):
 def test_cli_prints_a_readable_answer_with_its_sources(indexed):
     result = run("ask", "Y a-t-il un service pour signer électroniquement des documents?", settings=indexed)
     assert result.returncode == 0, result.stderr
-    assert "Sources :" in result.stdout and re.search(r"^- \[1\] .+ \(corpus/documents/.+\.pdf, p\. \d+\) — « ", result.stdout,
-                                                      re.MULTILINE)
+    assert "Sources :" in result.stdout
+    assert re.search(r"^- \[1\] .+ \(corpus/documents/.+\.pdf, p\. \d+\) — « ", result.stdout, re.MULTILINE)
 
 
 def test_cli_on_an_empty_index_says_what_to_do(tmp_path):

@@ -1,0 +1,87 @@
+"""The web app as a user meets it: start-up, answer and citation latency over HTTP, the server's memory.
+
+    .venv/bin/python benchmarks/web.py
+
+Starts `python app.py` on a free port with the project's index (build it first: `make index`), then, through
+gradio_client: the first answer (models loading), 20 needs of the dev set (each a new session), and every
+citation of the last answer (page rendered and highlighted). Prints seconds and the server's peak memory.
+"""
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from gradio_client import Client
+
+from assistant.evaluate import load_dev_set
+from assistant.settings import get_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (n={len(ordered)})"
+
+
+def peak_memory_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+
+
+def main() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=REPO, stdout=subprocess.DEVNULL,
+                              env=os.environ | {"ASSISTANT_WEB_PORT": str(port),
+                                                "ASSISTANT_FEEDBACK_DB": "/tmp/benchmark-feedback.sqlite3"})
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "gradio_api/startup-events", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    sys.exit("the web app stopped")
+                time.sleep(0.2)
+        print(f"Start-up until the server answers: {time.perf_counter() - started:.1f} s")
+
+        needs = [need.question for need in load_dev_set(get_settings().home / "eval" / "dev-set.yaml").needs
+                 if not need.history][:20]
+        first = time.perf_counter()
+        Client(url, verbose=False).predict(needs[0], [], "", "", "", api_name="/chat")
+        print(f"First answer (models load): {time.perf_counter() - first:.1f} s")
+
+        answers = []
+        for need in needs:
+            client = Client(url, verbose=False)
+            began = time.perf_counter()
+            chat = client.predict(need, [], "", "", "", api_name="/chat")[0]
+            answers.append(time.perf_counter() - began)
+        print(f"Answer over HTTP, warm: {percentiles(answers)}")
+
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", str(chat[-1]["content"]))}
+        views = []
+        for n in sorted(markers):
+            began = time.perf_counter()
+            client.predict(n, api_name="/citation")
+            views.append(time.perf_counter() - began)
+        print(f"Citation view (page rendered, quote highlighted): {percentiles(views)}")
+        print(f"Server peak memory: {peak_memory_mib(server.pid):.0f} MiB")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The web app in a real browser: Debian's headless Chromium driven by Playwright, as staff and advisors use it.
+
+Screenshots of each step go to out/screenshots/<time>/ (the path is printed).
+"""
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from playwright.sync_api import Page, expect, sync_playwright
+
+from assistant.catalogue import read_catalogue
+from assistant.feedback import FeedbackStore
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic (updates, sync, lookups) is refused on a closed network: switch it off.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+NEED = "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail"
+
+
+@pytest.fixture(scope="module")
+def screenshots(pytestconfig) -> Path:
+    folder = REPO / "out" / "screenshots" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    with pytestconfig.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+        print(f"\nCaptures d’écran : {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, web_app) -> Page:
+    """A fresh visitor; every request the page makes is recorded, and any dialog (alert) is noted."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    page.requests, page.dialogs = [], []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(web_app)
+    expect(page.locator("#send")).to_be_visible(timeout=60_000)
+    yield page
+    context.close()
+
+
+def ask(page: Page, text: str) -> None:
+    page.locator("#question textarea").fill(text)
+    page.locator("#send").click()
+
+
+def choose(page: Page, dropdown: str, option: str) -> None:
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=option).click()
+
+
+def table_rows(page: Page, table: str):
+    """The data rows of a Gradio table (a virtual grid: rows are divs, only those in view are drawn)."""
+    return page.locator(f"{table} [role=row][data-index]")
+
+
+def row_count(page: Page, table: str) -> int:
+    return int(page.locator(f"{table} [role=grid]").get_attribute("aria-rowcount")) - 1  # minus the header
+
+
+def only_local_requests(page: Page, base: str) -> list[str]:
+    return [url for url in page.requests if not url.startswith((base, "data:", "blob:"))]
+
+
+def test_a_need_gets_assets_and_a_citation_opens_its_page(page, web_app, screenshots):
+    page.screenshot(path=screenshots / "1-accueil.png", full_page=True)
+    ask(page, NEED)
+    expect(page.locator("#assets .card").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#chat")).to_contain_text("Un actif existant répond probablement à votre besoin")
+    expect(page.locator("#assets")).to_contain_text("Service d’authentification gouvernementale (SAG)")
+    expect(page.locator("#assets")).to_contain_text("Niveau 3 – Fondation numérique gouvernementale")
+    expect(page.locator("#level")).to_contain_text("3 – Fondation numérique gouvernementale")
+    expect(page.locator("#steps")).to_contain_text("Étape 1")
+    page.screenshot(path=screenshots / "2-reponse.png", full_page=True)
+
+    first = page.locator("#citations label").first
+    label = first.inner_text()
+    title, number = re.match(r"\[1\] (.+), p\. (\d+) — « ", label).groups()
+    first.click()
+    image = page.locator("#viewer img")
+    expect(image).to_be_visible(timeout=30_000)
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 500, "the page image is really drawn"
+    expect(page.locator("#viewer h3")).to_have_text(f"{title} — page {number}")
+    expect(page.locator("#viewer")).to_contain_text("Passage surligné sur la page.")
+    href = page.locator("#viewer a", has_text="Ouvrir le document").get_attribute("href")
+    assert href.endswith(f".pdf#page={number}")
+    pdf = page.request.get(web_app.rstrip("/") + href.split("#")[0])
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    page.locator("#viewer").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "3-citation.png", full_page=True)
+    assert only_local_requests(page, web_app) == []
+
+
+def test_an_english_need_is_answered_in_english(page, screenshots):
+    ask(page, "We need a platform where suppliers download our tender documents and submit bids online")
+    expect(page.locator("#assets .card").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#assets")).to_contain_text("Suggested assets")
+    expect(page.locator("#chat")).to_contain_text("Next steps")
+    page.screenshot(path=screenshots / "4-anglais.png", full_page=True)
+
+
+def test_the_catalogue_filters_by_level_and_shows_a_record_with_its_sources(page, web_app, web_home, screenshots):
+    records, _ = read_catalogue(web_home / "corpus" / "catalogue")
+    level_three = sorted(record.name for record in records if record.level == 3)
+    page.get_by_role("tab", name="Catalogue").click()
+    expect(page.locator("#catalogue-count")).to_have_text(f"{len(records)} fiche(s)", timeout=60_000)
+    assert row_count(page, "#catalogue-table") == len(records)
+    choose(page, "#catalogue-level", "3 – Fondation numérique gouvernementale")
+    expect(page.locator("#catalogue-count")).to_have_text(f"{len(level_three)} fiche(s)")
+    rows = table_rows(page, "#catalogue-table")
+    expect(rows).to_have_count(len(level_three))
+    shown = sorted(rows.nth(i).locator("[role=gridcell]").first.inner_text().strip() for i in range(len(level_three)))
+    assert shown == level_three
+    assert all(level.startswith("3 –") for level in
+               page.locator("#catalogue-table [role=gridcell][data-col='4']").all_inner_texts())
+    page.screenshot(path=screenshots / "5-catalogue-niveau-3.png", full_page=True)
+
+    rows.filter(has_text="Service d’authentification gouvernementale").locator("[role=gridcell]").first.click()
+    expect(page.locator("#record h3")).to_have_text("Service d’authentification gouvernementale (SAG)")
+    expect(page.locator("#record")).to_contain_text("Sources de la fiche")
+    page.locator("#record-sources label").first.click()
+    expect(page.locator("#record-viewer img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#record-viewer")).to_contain_text("Passage surligné sur la page.")
+    page.screenshot(path=screenshots / "6-fiche.png", full_page=True)
+    assert only_local_requests(page, web_app) == []
+
+
+def test_the_documents_tab_lists_each_indexed_source(page):
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#documents-table")
+    expect(table).to_contain_text("corpus/documents/mcn-reponse-acces-DA2425-39-mutualisation.pdf", timeout=60_000)
+    row = table_rows(page, "#documents-table").filter(has_text="mcn-reponse-acces-DA2425-39-mutualisation.pdf")
+    cells = [cell.strip() for cell in row.locator("[role=gridcell]").all_inner_texts()]
+    assert cells[2] == "Document" and cells[3] == "7" and int(cells[4]) > 0
+    assert re.match(r"\d{4}-\d{2}-\d{2}T", cells[5])
+
+
+def test_script_in_a_question_or_a_record_is_shown_as_text(page, screenshots):
+    hostile = "Signature électronique <script>window.pwned = 1</script><img src=x onerror=\"alert('xss')\">"
+    ask(page, hostile)
+    expect(page.locator("#chat")).to_contain_text("<script>window.pwned = 1</script>", timeout=60_000)
+    expect(page.locator("#level")).not_to_be_empty(timeout=60_000)
+
+    page.get_by_role("tab", name="Catalogue").click()
+    page.locator("#catalogue-search textarea, #catalogue-search input").first.fill("piège")
+    expect(page.locator("#catalogue-count")).to_have_text("1 fiche(s)", timeout=30_000)
+    table_rows(page, "#catalogue-table").first.locator("[role=gridcell]").first.click()
+    record = page.locator("#record")
+    expect(record).to_contain_text("Registre piège <script>window.pwned = 1</script>")
+    expect(record).to_contain_text("${window.pwned = 3} {{constructor}}")
+    expect(record).to_contain_text("Organisme <b>gras</b>")
+    page.screenshot(path=screenshots / "7-texte-hostile.png", full_page=True)
+
+    assert page.evaluate("window.pwned") is None
+    assert page.dialogs == []
+    assert page.locator("#chat script, #record script, #chat img[src='x'], #record img, #record b").count() == 0
+    assert page.locator("a[href^='javascript:']").count() == 0
+
+
+def test_feedback_and_export_from_the_page(page, web_home, screenshots):
+    ask(page, "Nous voulons conserver nos documents numériques à long terme de façon fiable")
+    expect(page.locator("#assets h3")).to_be_visible(timeout=60_000)
+    expect(page.locator("#export a")).to_be_visible()
+    with page.expect_download() as download:
+        page.locator("#export a").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. Nous voulons conserver nos documents numériques" in markdown
+    assert re.search(r"^- \[1\] .+ \(corpus/documents/.+\.pdf, p\. \d+\) — « ", markdown, re.MULTILINE)
+
+    page.get_by_text("Votre avis sur une réponse").click()
+    page.get_by_label("👎 À corriger").check()
+    choose(page, "#reason", "Mauvais niveau")
+    page.locator("#comment textarea").fill("Le niveau attendu est 2.")
+    page.locator("#send-feedback").click()
+    expect(page.locator("#feedback-status")).to_contain_text("avis n°", timeout=30_000)
+    page.screenshot(path=screenshots / "8-avis.png", full_page=True)
+    stored = FeedbackStore(web_home / "data" / "feedback.sqlite3").all()
+    item = next(item for item in stored if item.comment == "Le niveau attendu est 2.")
+    assert item.rating == "down" and item.reason == "wrong_level"
+    assert item.answer.question.startswith("Nous voulons conserver nos documents numériques")

@@ -1,0 +1,802 @@
+"""Unit tests of the small parts behind the web app: quote location, page rendering, feedback store,
+catalogue filter, conversation export, HTML helpers and login settings. No server, no browser."""
+
+import base64
+import csv
+import io
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+from pydantic import ValidationError
+from pypdf import PdfReader
+
+from assistant.catalogue import ascii_fold, filter_records, read_catalogue, read_record
+from assistant.compose import answer_with_sources, citation_line, conversation_markdown
+from assistant.feedback import (
+    CSV_COLUMNS,
+    Feedback,
+    FeedbackError,
+    FeedbackStore,
+    export_csv,
+    spreadsheet_safe,
+)
+from assistant.load import LoadError, page_text
+from assistant.models import Answer, AssetResult, Citation, SuggestedLevel
+from assistant.pages import render_page, to_pixels
+from assistant.settings import Settings
+from assistant.text import locate, quote_on_page
+from assistant.web import (
+    asset_cards,
+    citation_choices,
+    export_link,
+    file_request_allowed,
+    html_text,
+    level_markdown,
+    markdown_text,
+    record_html,
+    safe_url,
+    steps_markdown,
+    strip_external_references,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+DOCUMENTS = REPO / "corpus" / "documents"
+ACCESS_REPLY = DOCUMENTS / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
+PORTFOLIO = DOCUMENTS / "mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
+HOSTILE_RECORD = REPO / "tests" / "data" / "web" / "fiche-piege.yaml"
+
+RECORDS, RECORD_ERRORS = read_catalogue(REPO / "corpus" / "catalogue")
+BY_ID = {record.id: record for record in RECORDS}
+
+
+def make_answer(**changes) -> Answer:
+    """A plausible French answer to a need, with two assets and two citations; fields overridable."""
+    fields = dict(
+        question="Nous voulons publier nos appels d’offres en ligne",
+        language="fr",
+        intent="need",
+        verdict="existing_asset",
+        answer="**Un actif existant répond probablement à votre besoin : SEAO.** [1]",
+        existing_asset_found=True,
+        assets=[
+            AssetResult(id="seao", name="Système électronique d’appel d’offres", acronym="SEAO",
+                        owner="Centre d’acquisitions gouvernementales", kind="asset", level=4,
+                        level_label="Solution d'affaires gouvernementale", status="En service", score=0.87,
+                        citations=[1, 2]),
+            AssetResult(id="pgrdl", name="Plateforme de gestion", kind="project", score=0.31),
+        ],
+        suggested_level=SuggestedLevel(level=4, label="Solution d'affaires gouvernementale", basis="asset",
+                                       rationale="Le SEAO est classé au niveau 4 [2]."),
+        next_steps=["Vérifier que le SEAO comble le besoin [1].", "Communiquer avec le CAG [1]."],
+        citations=[
+            Citation(n=1, source="corpus/documents/reponse.pdf", title="Réponse d’accès", page=5,
+                     record_id="seao", quote="Système électronique d’appel d’offres (SEAO)"),
+            Citation(n=2, source="corpus/catalogue/seao.yaml", title="Fiche SEAO", page=None,
+                     quote="Niveau 4 - Solution d’affaires gouvernementale"),
+        ],
+        seconds=1.5,
+    )
+    fields.update(changes)
+    return Answer(**fields)
+
+
+class _Attributes(HTMLParser):
+    """Every tag and attribute value of an HTML fragment, and its text as a browser would show it."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+        self.text = ""
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+
+    def handle_data(self, data):
+        self.text += data
+
+
+# ---- assistant/text.py: locate -------------------------------------------------------------------------
+
+def test_locate_spans_a_quote_broken_across_a_crlf_line_break():
+    text = "Le ministère de la Cybersécurité\r\net  du Numérique publie la liste."
+    span = locate("Cybersécurité et du Numérique", text)
+    assert span is not None
+    assert text[span[0]:span[1]] == "Cybersécurité\r\net  du Numérique"
+
+
+def test_locate_ignores_case_and_surrounding_whitespace():
+    text = "  Voir la SECTION Trois pour le détail.  "
+    start, end = locate("  section trois ", text)
+    assert text[start:end] == "SECTION Trois"
+
+
+def test_locate_matches_a_ligature_of_the_page_with_plain_letters_and_back():
+    page = "Chaque ﬁche du catalogue"
+    start, end = locate("fiche du", page)
+    assert page[start:end] == "ﬁche du"
+    plain = "une fiche complète"
+    start, end = locate("ﬁche", plain)
+    assert plain[start:end] == "fiche"
+
+
+def test_locate_treats_typographic_and_straight_apostrophes_alike():
+    text = "Sommaire. L’actif répond aux besoins de plus d’un organisme."
+    start, end = locate("L'actif répond aux besoins de plus d'un organisme", text)
+    assert text[start:end] == "L’actif répond aux besoins de plus d’un organisme"
+
+
+def test_locate_treats_guillemets_and_dashes_as_straight_quotes_and_hyphens():
+    text = "Il est écrit « Niveau 4 – Solution » en titre."
+    start, end = locate('"Niveau 4 - Solution"', text)
+    assert text[start:end] == "« Niveau 4 – Solution »"
+
+
+def test_locate_returns_the_first_occurrence():
+    text = "abc, puis encore abc"
+    assert locate("ABC", text) == (0, 3)
+
+
+@pytest.mark.parametrize("quote", ["", "   \n ", "un passage absent", "Numérique publie la listes"])
+def test_locate_returns_none_for_an_empty_or_absent_quote(quote):
+    assert locate(quote, "Le ministère du Numérique publie la liste.") is None
+
+
+def test_locate_finds_a_precomposed_quote_in_a_decomposed_text_layer():
+    """A text layer may spell 'é' as 'e' + U+0301 (combining acute); quote_on_page accepts such a quote, so the
+    highlight must find it too, its span including the accent."""
+    text = "un cafe\u0301 noir"
+    assert quote_on_page("café", text)
+    span = locate("café", text)
+    assert span is not None
+    assert text[span[0]:span[1]] == "cafe\u0301"
+
+
+# ---- assistant/pages.py --------------------------------------------------------------------------------
+
+def test_to_pixels_flips_the_vertical_axis_and_scales():
+    # A box 100 pt wide, from 20 to 70 pt above the bottom of an 800 pt page, drawn at 2 px per point.
+    assert to_pixels((10.0, 20.0, 110.0, 70.0), page_height=800.0, scale=2.0) == (20.0, 1460.0, 220.0, 1560.0)
+
+
+def test_to_pixels_puts_the_top_of_the_page_at_row_zero():
+    left, top, right, bottom = to_pixels((0.0, 700.0, 50.0, 792.0), page_height=792.0, scale=1.5)
+    assert (left, top, right) == (0.0, 0.0, 75.0)
+    assert bottom == pytest.approx(138.0)
+
+
+def pdf_page_count(path: Path) -> int:
+    return len(PdfReader(path).pages)
+
+
+def seao_name_source():
+    """A real quote with its page, taken from the catalogue (the SEAO record's first source)."""
+    source = BY_ID["seao"].sources[0]
+    return REPO / source.document, source.page, source.quote
+
+
+def test_render_page_highlights_a_quote_that_is_on_the_page():
+    path, page, quote = seao_name_source()
+    image = render_page(path, page, quote)
+    assert image.png.startswith(b"\x89PNG")
+    assert image.highlighted
+    assert image.boxes
+    assert image.page == page
+    assert image.pages == pdf_page_count(path)
+    png = Image.open(io.BytesIO(image.png))
+    assert png.size == (image.width, image.height)
+    for left, top, right, bottom in image.boxes:
+        assert 0 <= left < right <= image.width
+        assert 0 <= top < bottom <= image.height
+
+
+def test_render_page_does_not_highlight_a_quote_from_another_page():
+    path, page, quote = seao_name_source()
+    assert page != 1 and not quote_on_page(quote, page_text(path, 1))
+    image = render_page(path, 1, quote)
+    assert image.png.startswith(b"\x89PNG")
+    assert not image.highlighted
+    assert image.boxes == []
+
+
+def test_render_page_does_not_highlight_an_invented_quote_or_no_quote():
+    invented = render_page(PORTFOLIO, 1, "Le ministère adopte une licorne comme mascotte officielle")
+    bare = render_page(PORTFOLIO, 1, None)
+    assert (invented.highlighted, invented.boxes) == (False, [])
+    assert (bare.highlighted, bare.boxes) == (False, [])
+    assert bare.pages == pdf_page_count(PORTFOLIO)
+
+
+def test_render_page_changes_pixels_only_around_the_highlighted_boxes():
+    path, page, quote = seao_name_source()
+    plain = Image.open(io.BytesIO(render_page(path, page, None).png)).convert("RGB")
+    highlighted_page = render_page(path, page, quote)
+    marked = Image.open(io.BytesIO(highlighted_page.png)).convert("RGB")
+    assert plain.size == marked.size
+
+    left, top, right, bottom = (round(v) for v in highlighted_page.boxes[0])
+    inside = ImageChops.difference(plain.crop((left, top, right, bottom)), marked.crop((left, top, right, bottom)))
+    assert inside.getbbox() is not None, "no pixel changed inside the first highlighted box"
+
+    # Nothing changed outside the boxes (plus the outline drawn 2 px around them).
+    changed = ImageChops.difference(plain, marked).getbbox()
+    margin = 5
+    assert changed[0] >= min(b[0] for b in highlighted_page.boxes) - margin
+    assert changed[1] >= min(b[1] for b in highlighted_page.boxes) - margin
+    assert changed[2] <= max(b[2] for b in highlighted_page.boxes) + margin
+    assert changed[3] <= max(b[3] for b in highlighted_page.boxes) + margin
+
+
+@pytest.mark.parametrize("page", [0, -1, "after_last"])
+def test_render_page_refuses_a_page_out_of_range(page):
+    number = pdf_page_count(ACCESS_REPLY) + 1 if page == "after_last" else page
+    with pytest.raises(LoadError, match="page"):
+        render_page(ACCESS_REPLY, number, None)
+
+
+def test_render_page_refuses_a_missing_file(tmp_path):
+    with pytest.raises(LoadError) as raised:
+        render_page(tmp_path / "absent.pdf", 1, None)
+    assert "absent.pdf" in str(raised.value)
+
+
+def test_render_page_refuses_a_text_file_named_pdf(tmp_path):
+    fake = tmp_path / "rapport.pdf"
+    fake.write_text("Ceci est du texte brut, pas un PDF.\n", encoding="utf-8")
+    with pytest.raises(LoadError) as raised:
+        render_page(fake, 1, None)
+    assert "rapport.pdf" in str(raised.value)
+
+
+def _every_source():
+    for record in RECORDS:
+        refs = [*record.sources, *(ref for ref in record.level_sources if ref not in record.sources)]
+        for n, ref in enumerate(refs, start=1):
+            yield pytest.param(ref.document, ref.page, ref.quote, id=f"{record.id}-{n}")
+
+
+def test_the_catalogue_reads_without_errors():
+    assert RECORD_ERRORS == []
+    assert len(RECORDS) > 10
+
+
+@pytest.mark.parametrize(("document", "page", "quote"), list(_every_source()))
+def test_every_catalogue_source_is_highlighted_on_its_page(document, page, quote):
+    """What an advisor is promised: clicking any source of any record shows its quote highlighted."""
+    image = render_page(REPO / document, page or 1, quote)
+    assert image.highlighted, f"{document} p. {page}: « {quote} » not located on the page image"
+
+
+# ---- assistant/feedback.py -----------------------------------------------------------------------------
+
+MOMENT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+
+def test_feedback_store_round_trips_every_field(tmp_path):
+    store = FeedbackStore(tmp_path / "nested" / "feedback.sqlite3")
+    answer = make_answer()
+    other = make_answer(question="What is SEAO?", language="en", intent="question", verdict="information")
+    first = store.add(Feedback(rating="down", reason="wrong_level", comment="  Le niveau est 3.\n", answer=answer),
+                      now=MOMENT)
+    second = store.add(Feedback(rating="up", answer=other), now=MOMENT.replace(minute=30))
+    assert second > first
+
+    stored = store.all()
+    assert [item.id for item in stored] == [first, second]
+    down, up = stored
+    assert datetime.fromisoformat(down.created_at) == MOMENT
+    assert down.created_at.startswith("2025-03-14T09:26:53")
+    assert (down.rating, down.reason, down.comment) == ("down", "wrong_level", "Le niveau est 3.")
+    assert down.answer == answer
+    assert (up.rating, up.reason, up.comment) == ("up", None, "")
+    assert up.answer == other
+
+
+def test_feedback_store_starts_empty(tmp_path):
+    assert FeedbackStore(tmp_path / "f.sqlite3").all() == []
+
+
+@pytest.mark.parametrize(("field", "value"), [("rating", "meh"), ("rating", None), ("reason", "too_slow"),
+                                              ("comment", "x" * 4001)])
+def test_feedback_refuses_invalid_values(field, value):
+    fields = {"rating": "up", "answer": make_answer(), field: value}
+    with pytest.raises(ValidationError):
+        Feedback(**fields)
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+33 1 23", "-1+2", "@SUM(A1)", "\tindenté", "\rretour"])
+def test_spreadsheet_safe_neutralises_formula_starts(cell):
+    assert spreadsheet_safe(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["", "texte ordinaire", "a=b", "1-2", " =espace devant"])
+def test_spreadsheet_safe_keeps_other_cells(cell):
+    assert spreadsheet_safe(cell) == cell
+
+
+def test_export_csv_writes_the_header_and_one_row_per_item(tmp_path):
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    need = make_answer(question="=cmd|' /C calc'!A0")
+    question = make_answer(question="Qui gère le SEAO?", intent="question", verdict="information", assets=[],
+                           suggested_level=SuggestedLevel(basis="none", rationale="Sans objet."))
+    store.add(Feedback(rating="down", reason="other", comment="@à revoir", answer=need), now=MOMENT)
+    store.add(Feedback(rating="up", answer=question), now=MOMENT)
+
+    out = io.StringIO()
+    export_csv(store.all(), out)
+    header, *rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert header == CSV_COLUMNS
+    assert len(rows) == 2
+    first, second = (dict(zip(header, row, strict=True)) for row in rows)
+    assert first["rating"] == "down" and first["reason"] == "other"
+    assert first["comment"] == "'@à revoir"
+    assert first["question"] == "'=cmd|' /C calc'!A0"
+    assert first["assets"] == "seao pgrdl"
+    assert first["suggested_level"] == "4"
+    assert first["verdict"] == "existing_asset" and first["language"] == "fr"
+    assert Answer.model_validate_json(first["answer_json"]) == need
+    assert second["assets"] == "" and second["suggested_level"] == "" and second["reason"] == ""
+
+
+def test_export_csv_with_no_items_writes_only_the_header():
+    out = io.StringIO()
+    export_csv([], out)
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == [CSV_COLUMNS]
+
+
+def test_feedback_store_under_a_regular_file_raises_a_one_line_error(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    store = FeedbackStore(blocker / "db.sqlite3")
+    with pytest.raises(FeedbackError) as raised:
+        store.add(Feedback(rating="up", answer=make_answer()))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert str(blocker / "db.sqlite3") in message
+    with pytest.raises(FeedbackError):
+        store.all()
+
+
+# ---- assistant/catalogue.py: filter_records, ascii_fold ------------------------------------------------
+
+@pytest.mark.parametrize(("text", "folded"), [("Québec Œuvre", "quebec oeuvre"), ("CŒUR ÉTÉ Ça", "coeur ete ca"),
+                                              ("Ægide", "aegide"), ("ﬁche", "fiche"), ("déjà-vu", "deja-vu")])
+def test_ascii_fold(text, folded):
+    assert ascii_fold(text) == folded
+
+
+def ids(records) -> list[str]:
+    return sorted(record.id for record in records)
+
+
+def test_filter_without_criteria_keeps_every_record():
+    assert ids(filter_records(RECORDS)) == ids(RECORDS)
+
+
+@pytest.mark.parametrize("query", ["seao", "SEAO", "Systeme electronique", "SYSTÈME ÉLECTRONIQUE",
+                                   "électronique tender"])
+def test_filter_query_ignores_accents_and_case(query):
+    assert ids(filter_records(RECORDS, query)) == ["seao"]
+
+
+def test_filter_query_needs_every_word():
+    assert ids(filter_records(RECORDS, "seao")) == ["seao"]
+    assert filter_records(RECORDS, "seao ornithorynque") == []
+
+
+def test_filter_query_searches_the_owner_and_keywords():
+    owned = filter_records(RECORDS, "curateur")
+    assert owned and all(record.owner == "Curateur public" for record in owned)
+    assert "sdm" in ids(filter_records(RECORDS, "ministerial correspondence"))
+
+
+def test_filter_query_matches_a_straight_apostrophe_against_a_typographic_one():
+    """The records write 'd’offres' with U+2019; users type an ASCII apostrophe."""
+    assert ids(filter_records(RECORDS, "appel d’offres")) == ["seao"]
+    assert ids(filter_records(RECORDS, "appel d'offres")) == ["seao"]
+
+
+@pytest.mark.parametrize("kind", ["asset", "project", "program"])
+def test_filter_by_kind(kind):
+    kept = filter_records(RECORDS, kind=kind)
+    assert kept
+    assert ids(kept) == ids(record for record in RECORDS if record.kind == kind)
+
+
+def test_filter_by_owner_is_exact():
+    owner = "Ministère de la Cybersécurité et du Numérique"
+    kept = filter_records(RECORDS, owner=owner)
+    assert len(kept) >= 2 and all(record.owner == owner for record in kept)
+    assert filter_records(RECORDS, owner=owner.lower()) == []
+    assert filter_records(RECORDS, owner="Ministère de la Cybersécurité") == []
+
+
+def test_filter_by_level():
+    assert ids(filter_records(RECORDS, level=4)) == ["seao"]
+    assert ids(filter_records(RECORDS, level=2)) == ids(record for record in RECORDS if record.level == 2)
+    assert filter_records(RECORDS, level=1) == []
+
+
+def test_filters_combine():
+    assert ids(filter_records(RECORDS, "seao", kind="asset", level=4)) == ["seao"]
+    assert filter_records(RECORDS, "seao", kind="project") == []
+    assert filter_records(RECORDS, "seao", level=3) == []
+    assert filter_records(RECORDS, "seao", owner="Curateur public") == []
+    owner = "Ministère de la Cybersécurité et du Numérique"
+    projects = filter_records(RECORDS, kind="project", owner=owner)
+    assert ids(projects) == ids(r for r in RECORDS if r.kind == "project" and r.owner == owner)
+
+
+# ---- assistant/compose.py ------------------------------------------------------------------------------
+
+def test_citation_line_with_a_page():
+    citation = Citation(n=3, source="corpus/documents/plan.pdf", title="Plan 2025", page=12,
+                        quote="Le projet vise trois organismes")
+    assert citation_line(citation) == ("[3] Plan 2025 (corpus/documents/plan.pdf, p. 12) — "
+                                       "« Le projet vise trois organismes »")
+
+
+def test_citation_line_without_a_page_has_no_page_mention():
+    citation = Citation(n=1, source="corpus/catalogue/sdm.yaml", title="Suivi", quote="Suivi des dossiers")
+    line = citation_line(citation)
+    assert line == "[1] Suivi (corpus/catalogue/sdm.yaml) — « Suivi des dossiers »"
+    assert ", p." not in line
+
+
+def test_answer_with_sources_lists_each_citation_after_the_answer():
+    answer = make_answer()
+    text = answer_with_sources(answer)
+    assert text.startswith(answer.answer + "\n")
+    lines = text.splitlines()
+    assert "Sources :" in lines
+    assert lines[-2:] == [f"- {citation_line(answer.citations[0])}", f"- {citation_line(answer.citations[1])}"]
+    english = answer_with_sources(make_answer(language="en"))
+    assert "Sources:" in english.splitlines() and "Sources :" not in english
+
+
+def test_answer_with_sources_without_citations_is_the_answer_alone():
+    answer = make_answer(citations=[])
+    assert answer_with_sources(answer) == answer.answer
+
+
+def test_conversation_markdown_has_a_heading_and_the_sources_per_question():
+    first = make_answer(question="Première question?")
+    second = make_answer(question="Seconde question?", citations=[])
+    when = datetime(2025, 6, 1, 14, 30, 59)
+    text = conversation_markdown([first, second], when)
+    lines = text.splitlines()
+    assert lines[0] == "# Conversation avec l’assistant de mutualisation"
+    assert "Exportée le 2025-06-01T14:30" in lines
+    assert lines.index("## 1. Première question?") < lines.index("## 2. Seconde question?")
+    assert ("- [1] Réponse d’accès (corpus/documents/reponse.pdf, p. 5) — « Système électronique d’appel d’offres "
+            "(SEAO) »") in lines
+    assert "- [2] Fiche SEAO (corpus/catalogue/seao.yaml) — « Niveau 4 - Solution d’affaires gouvernementale »" in lines
+    section_two = text.split("## 2. Seconde question?")[1]
+    assert "Sources" not in section_two
+
+
+def test_conversation_markdown_is_in_english_only_when_every_answer_is():
+    when = datetime(2025, 6, 1, 8, 5)
+    english = conversation_markdown([make_answer(language="en"), make_answer(language="en")], when)
+    assert english.startswith("# Conversation with the pooling assistant\n")
+    assert "Exported 2025-06-01T08:05" in english
+    mixed = conversation_markdown([make_answer(language="en"), make_answer(language="fr")], when)
+    assert mixed.startswith("# Conversation avec l’assistant de mutualisation\n")
+    assert "Exported" not in mixed
+    assert conversation_markdown([], when).startswith("# Conversation avec l’assistant de mutualisation\n")
+
+
+# ---- assistant/web.py: files and page template ---------------------------------------------------------
+
+@pytest.fixture
+def documents(tmp_path) -> Path:
+    """documents/ with a PDF and a sub-folder; a secret file next to it, a sibling folder sharing its prefix,
+    and a link inside documents/ that points to the secret."""
+    folder = tmp_path / "documents"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "rapport.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "sub" / "annexe.pdf").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "secret.txt").write_text("mot de passe")
+    (tmp_path / "documents-bis").mkdir()
+    (tmp_path / "documents-bis" / "autre.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "lien.pdf").symlink_to(tmp_path / "secret.txt")
+    return folder
+
+
+@pytest.mark.parametrize("route", ["/gradio_api/file=", "/gradio_api/file/"])
+def test_file_route_serves_files_inside_the_documents_folder(documents, route):
+    assert file_request_allowed(route + str(documents / "rapport.pdf"), documents)
+    assert file_request_allowed(route + str(documents / "sub" / "annexe.pdf"), documents)
+
+
+def test_file_route_resolves_relative_paths_from_the_current_folder(documents, monkeypatch):
+    monkeypatch.chdir(documents.parent)
+    assert file_request_allowed("/gradio_api/file=documents/rapport.pdf", documents)
+    assert not file_request_allowed("/gradio_api/file=secret.txt", documents)
+
+
+@pytest.mark.parametrize("target", [
+    "{docs}/../secret.txt",  # '..' out of the folder
+    "{docs}/lien.pdf",  # a symbolic link to a file outside
+    "{docs}-bis/autre.pdf",  # a sibling folder whose name starts like the documents folder
+    "{docs}",  # the folder itself
+    "{docs}/sub",  # a folder inside
+    "{docs}/absent.pdf",  # missing
+    "",  # nothing
+    "https://example.com/rapport.pdf",
+    "file:///etc/passwd",
+])
+def test_file_route_refuses_anything_else(documents, target):
+    path = target.format(docs=documents)
+    assert not file_request_allowed("/gradio_api/file=" + path, documents)
+    assert not file_request_allowed("/gradio_api/file/" + path, documents)
+
+
+@pytest.mark.parametrize("url_path", ["/gradio_api/proxy=https://example.com/x", "/gradio_api/upload",
+                                      "/gradio_api/upload_progress"])
+def test_proxy_and_upload_routes_are_refused(documents, url_path):
+    assert not file_request_allowed(url_path, documents)
+
+
+@pytest.mark.parametrize("url_path", ["/", "/config", "/gradio_api/info", "/theme.css"])
+def test_other_routes_pass(documents, url_path):
+    assert file_request_allowed(url_path, documents)
+
+
+def test_strip_external_references_removes_only_outside_meta_tags():
+    kept = ['<meta charset="utf-8">', '<meta property="og:url" content="http://127.0.0.1:7860/">',
+            '<meta name="twitter:image" content="http://localhost:7860/card.png">',
+            '<link rel="icon" href="https://example.org/favicon.ico">', "<title>Assistant</title>"]
+    removed = ['<meta property="og:image" content="https://gradio.app/og.png" />',
+               '<meta name="twitter:site" content="http://github.com/gradio-app">']
+    page = "<head>\n" + "\n".join([kept[0], removed[0], kept[1], kept[2], removed[1], kept[3], kept[4]]) + "\n</head>"
+    cleaned = strip_external_references(page)
+    for tag in kept:
+        assert tag in cleaned
+    for tag in removed:
+        assert tag not in cleaned
+    assert "gradio.app" not in cleaned and "github.com" not in cleaned
+    assert cleaned.startswith("<head>\n") and cleaned.endswith("</head>")
+
+
+# ---- assistant/web.py: escaping ------------------------------------------------------------------------
+
+def test_html_text_escapes_markup_quotes_and_template_syntax():
+    escaped = html_text("<a href=\"x\" title='y'>R&D</a> ${alert(1)} {{7*7}}")
+    assert escaped == ("&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;R&amp;D&lt;/a&gt; "
+                       "&#36;&#123;alert(1)&#125; &#123;&#123;7*7&#125;&#125;")
+    assert html_text(42) == "42"
+
+
+def test_markdown_text_escapes_html_but_not_quotes():
+    assert markdown_text('<script>go()</script> & "dit" l\'agent') == (
+        '&lt;script&gt;go()&lt;/script&gt; &amp; "dit" l\'agent')
+
+
+@pytest.mark.parametrize("url", ["https://www.quebec.ca/gouvernement", "http://intranet.local/page?a=1"])
+def test_safe_url_keeps_web_addresses(url):
+    assert safe_url(url) == url
+
+
+@pytest.mark.parametrize("url", [None, "", "javascript:alert(1)", "JAVASCRIPT:alert(1)", " https://x.ca",
+                                 "data:text/html,<b>x</b>", "ftp://serveur/fichier", "//example.com/x",
+                                 "vbscript:msgbox"])
+def test_safe_url_refuses_everything_else(url):
+    assert safe_url(url) is None
+
+
+# ---- assistant/web.py: panels --------------------------------------------------------------------------
+
+def cards_of(markup: str) -> list[str]:
+    return markup.split("<div class='card'")[1:]
+
+
+def test_asset_cards_in_french_show_each_fact_escaped():
+    answer = make_answer(assets=[
+        AssetResult(id="outil", name="<Outil> & Cie", acronym="O&C", owner="Ministère <X>", kind="asset", level=3,
+                    level_label="Fondation numérique gouvernementale", status="En service", score=0.834,
+                    citations=[1, 2]),
+        AssetResult(id="projet-flou", name="Projet flou", kind="project", score=0.42),
+    ])
+    markup = asset_cards(answer)
+    assert markup.startswith("<h3>Actifs proposés</h3>")
+    good, weak = cards_of(markup)
+    assert "&lt;Outil&gt; &amp; Cie (O&amp;C)" in good and "<Outil>" not in markup
+    assert "Actif en service" in good
+    assert "Niveau 3 – Fondation numérique gouvernementale" in good
+    assert "Organisme responsable : Ministère &lt;X&gt;" in good
+    assert "Statut : En service" in good
+    assert "83 %" in good and "width:83%" in good
+    assert "[1] [2]" in good
+    assert "pertinence incertaine" not in good
+    assert "Projet" in weak and "42 %" in weak
+    assert "pertinence incertaine" in weak
+    assert "Organisme responsable : non précisé" in weak and "Statut : non précisé" in weak
+    assert "Niveau" not in weak
+
+
+def test_asset_cards_uncertain_fit_is_only_below_one_half():
+    at_half = make_answer(assets=[AssetResult(id="a", name="A", kind="asset", score=0.5)])
+    just_below = make_answer(assets=[AssetResult(id="b", name="B", kind="asset", score=0.49)])
+    assert "pertinence incertaine" not in asset_cards(at_half)
+    assert "pertinence incertaine" in asset_cards(just_below)
+
+
+def test_asset_cards_in_english_use_english_labels():
+    answer = make_answer(language="en", assets=[
+        AssetResult(id="p", name="Portal", kind="program", score=0.2, owner=None, status=None)])
+    markup = asset_cards(answer)
+    assert markup.startswith("<h3>Suggested assets</h3>")
+    assert "Program" in markup and "Owner" in markup and "Status" in markup and "Estimated fit" in markup
+    assert "uncertain fit" in markup and "not stated" in markup
+    for french in ("Actifs proposés", "Organisme responsable", "Statut", "pertinence", "non précisé"):
+        assert french not in markup
+
+
+def test_asset_cards_in_english_do_not_mix_in_the_french_level_word():
+    """An English answer's card says "Level 4 – …", not the French word."""
+    answer = make_answer(language="en", assets=[
+        AssetResult(id="seao", name="SEAO", kind="asset", level=4, level_label="Government business solution",
+                    score=0.9)])
+    markup = asset_cards(answer)
+    assert "Government business solution" in markup
+    assert "Niveau" not in markup
+
+
+@pytest.mark.parametrize(("language", "intent", "message"), [
+    ("fr", "need", "Aucun actif du catalogue ne répond à ce besoin."),
+    ("fr", "question", "Aucune fiche du catalogue n’est nommée dans cette réponse."),
+    ("en", "need", "No catalogue asset meets this need."),
+    ("en", "question", "No catalogue record is named in this answer."),
+])
+def test_asset_cards_without_assets_say_so(language, intent, message):
+    markup = asset_cards(make_answer(language=language, intent=intent, assets=[]))
+    assert html_text(message) in markup
+    assert "class='card'" not in markup
+
+
+def test_level_markdown_shows_the_level_its_basis_and_the_escaped_rationale():
+    answer = make_answer(suggested_level=SuggestedLevel(level=3, label="Fondation numérique gouvernementale",
+                                                        basis="need", rationale="Voir <b>ceci</b> [1]."))
+    assert level_markdown(answer) == ("### Niveau de mutualisation suggéré\n"
+                                      "**3 – Fondation numérique gouvernementale** (d’après la formulation du besoin)"
+                                      "\n\nVoir &lt;b&gt;ceci&lt;/b&gt; [1].")
+
+
+def test_level_markdown_without_a_level_in_english():
+    answer = make_answer(language="en", suggested_level=SuggestedLevel(basis="none", rationale="Unclear."))
+    assert level_markdown(answer) == ("### Suggested pooling level\n**Not settled by the sources** "
+                                      "(the sources do not settle it)\n\nUnclear.")
+
+
+def test_steps_markdown_numbers_the_escaped_steps():
+    answer = make_answer(next_steps=["Contacter <l’organisme>", "Vérifier & confirmer"])
+    assert steps_markdown(answer) == ("### Prochaines étapes\n1. Contacter &lt;l’organisme&gt;\n"
+                                      "2. Vérifier &amp; confirmer")
+    assert steps_markdown(make_answer(language="en", next_steps=["Call them"])) == "### Next steps\n1. Call them"
+    assert steps_markdown(make_answer(next_steps=[])) == ""
+
+
+def test_citation_choices_label_and_value():
+    short = Citation(n=1, source="a.pdf", title="Rapport annuel", page=4, quote="Un passage bref")
+    untitled_page = Citation(n=7, source="b.yaml", title="Fiche B", quote="Sans page")
+    choices = citation_choices(make_answer(citations=[short, untitled_page]))
+    assert choices == [("[1] Rapport annuel, p. 4 — « Un passage bref »", 1), ("[7] Fiche B — « Sans page »", 7)]
+
+
+def test_citation_choices_shorten_long_quotes_with_an_ellipsis():
+    exact = "a" * 110
+    long_quote = "mot " * 40  # 160 characters; character 107 is a space
+    choices = citation_choices(make_answer(citations=[
+        Citation(n=1, source="a.pdf", title="T", page=2, quote=exact),
+        Citation(n=2, source="a.pdf", title="T", page=3, quote=long_quote),
+    ]))
+    assert choices[0] == (f"[1] T, p. 2 — « {exact} »", 1)
+    label, value = choices[1]
+    assert value == 2
+    assert label.startswith("[2] T, p. 3 — « mot mot")
+    assert label.endswith("mot… »")  # the space before the cut is dropped
+    shown = label.removeprefix("[2] T, p. 3 — « ").removesuffix("… »")
+    assert long_quote.startswith(shown)
+    assert len(shown) <= 107
+
+
+def test_export_link_is_empty_without_answers():
+    assert export_link([], datetime(2025, 1, 1)) == ""
+
+
+def test_export_link_carries_the_conversation_markdown():
+    when = datetime(2025, 11, 3, 16, 45, 12)
+    answers = [make_answer(), make_answer(question="Et pour la signature électronique?", citations=[])]
+    link = export_link(answers, when)
+    assert "download='conversation-2025-11-03-1645.md'" in link
+    data = re.search(r"href='data:text/markdown;charset=utf-8;base64,([A-Za-z0-9+/=]+)'", link).group(1)
+    assert base64.b64decode(data).decode("utf-8") == conversation_markdown(answers, when)
+
+
+# ---- assistant/web.py: record_html ---------------------------------------------------------------------
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, home=REPO)
+
+
+def test_record_html_links_every_source_to_its_page(settings):
+    record = BY_ID["sdm"]
+    titles = {record.sources[0].document: "Réponse d'accès <DA2425-39>"}
+    markup = record_html(record, settings, titles)
+    parsed = _Attributes(markup)
+    links = [value for name, value in parsed.attributes if name == "href"]
+    sources = [*record.sources, *(ref for ref in record.level_sources if ref not in record.sources)]
+    assert len(links) == len(sources)
+    for link, ref in zip(links, sources, strict=True):
+        assert link.startswith("/gradio_api/file=")
+        assert link.endswith(f"#page={ref.page}")
+        assert link.removeprefix("/gradio_api/file=").split("#")[0] == (REPO / ref.document).resolve().as_posix()
+    assert "Réponse d&#x27;accès &lt;DA2425-39&gt;, p. 4" in markup
+    assert "Suivi des dossiers ministériels (SDM)" in parsed.text
+    assert "2 – Actif partagé" in parsed.text
+
+
+def test_record_html_shows_a_web_address_only_when_it_is_http(settings):
+    record = BY_ID["seao"].model_copy(update={"url": "https://www.seao.gouv.qc.ca/avis?type=1&page=2"})
+    markup = record_html(record, settings, {})
+    assert "<dt>Adresse</dt>" in markup
+    assert "href='https://www.seao.gouv.qc.ca/avis?type=1&amp;page=2'" in markup
+    bad = BY_ID["seao"].model_copy(update={"url": "javascript:alert(document.cookie)"})
+    assert "Adresse" not in record_html(bad, settings, {})
+
+
+def test_record_html_keeps_a_hostile_record_inert(settings):
+    record = read_record(HOSTILE_RECORD)
+    markup = record_html(record, settings, {})
+    lowered = markup.lower()
+    for forbidden in ("<script", "<img", "<b>", "${", "{{"):
+        assert forbidden not in lowered
+    parsed = _Attributes(markup)
+    assert set(parsed.tags) <= {"div", "h3", "h4", "dl", "dt", "dd", "ol", "li", "a"}
+    assert not [name for name, _ in parsed.attributes if name.startswith("on")]
+    for name, value in parsed.attributes:
+        assert "javascript:" not in value.lower(), f"{name}={value!r}"
+    # The description's "[lien](javascript:…)" may only appear as text, never as an attribute value.
+    assert "Adresse" not in parsed.text
+    # Shown as the letters the record holds, not dropped.
+    assert "<script>window.pwned = 1</script>" in parsed.text
+    assert "${window.pwned = 3}" in parsed.text and "{{constructor}}" in parsed.text
+
+
+# ---- assistant/settings.py: web login ------------------------------------------------------------------
+
+@pytest.fixture
+def no_login_env(monkeypatch):
+    monkeypatch.delenv("ASSISTANT_WEB_USERNAME", raising=False)
+    monkeypatch.delenv("ASSISTANT_WEB_PASSWORD", raising=False)
+
+
+def test_no_login_by_default(no_login_env):
+    assert Settings(_env_file=None).web_login is None
+
+
+def test_login_when_both_username_and_password_are_given(no_login_env):
+    settings = Settings(_env_file=None, web_username="conseillere", web_password="Tr3s-secret")
+    assert settings.web_login == ("conseillere", "Tr3s-secret")
+    assert "Tr3s-secret" not in repr(settings)
+
+
+def test_login_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_WEB_USERNAME", "agent")
+    monkeypatch.setenv("ASSISTANT_WEB_PASSWORD", "motdepasse")
+    assert Settings(_env_file=None).web_login == ("agent", "motdepasse")
+
+
+@pytest.mark.parametrize("given", [{"web_username": "seule"}, {"web_password": "sans-nom"},
+                                   {"web_username": "vide", "web_password": ""}])
+def test_half_a_login_is_refused(no_login_env, given):
+    with pytest.raises(ValidationError, match="ASSISTANT_WEB_USERNAME"):
+        Settings(_env_file=None, **given)
