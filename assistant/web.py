@@ -4,6 +4,7 @@ Everything shown comes from the public functions of `assistant`. Text from users
 before it reaches the page (never HTML), and the server refuses any file outside the documents folder.
 """
 
+import asyncio
 import base64
 import html
 import logging
@@ -521,6 +522,11 @@ def build_app(settings: Settings) -> gr.Blocks:
     return app
 
 
+def _quiet_shutdown(record: logging.LogRecord) -> bool:
+    """On stop, uvicorn cancels the streams browsers keep open and logs each as a traceback: they are expected."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 def serve(blocks: gr.Blocks, settings: Settings) -> None:
     """Serve the app with uvicorn behind the Guard: bound to the configured address (127.0.0.1 by default),
     login when configured, no share link, no analytics, system fonts, files only from the documents folder."""
@@ -533,6 +539,7 @@ def serve(blocks: gr.Blocks, settings: Settings) -> None:
         server_name=settings.web_host, server_port=settings.web_port, auth=settings.web_login,
         auth_message="Assistant de mutualisation : connectez-vous.", allowed_paths=[str(documents)],
         footer_links=[], theme=THEME, css=CSS, ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False)
+    logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)
     login = " (connexion requise)" if settings.web_login else ""
     print(f"{TITLE} : http://{settings.web_host}:{settings.web_port}{login}", flush=True)
     uvicorn.run(Guard(server, documents), host=settings.web_host, port=settings.web_port, log_level="warning",
