@@ -3,8 +3,7 @@
 The interface lives in assistant/web.py; this file builds it with the project's settings and starts the server.
 """
 
-import assistant  # noqa: F401  (offline and no-analytics environment before gradio is imported)
-from assistant.settings import get_settings
+from assistant import get_settings  # first: sets the offline, no-analytics environment before gradio loads
 from assistant.web import build_app, serve
 
 settings = get_settings()

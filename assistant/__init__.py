@@ -16,12 +16,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 _PUBLIC = {
     "ask": "assistant.service", "stream": "assistant.service", "catalogue_records": "assistant.service",
     "AskError": "assistant.service", "Answer": "assistant.models", "Citation": "assistant.models",
-    "CatalogueRecord": "assistant.models", "Filters": "assistant.retrieve",
-    "indexed_documents": "assistant.sources", "render_page": "assistant.pages", "PageImage": "assistant.pages",
-    "LoadError": "assistant.load", "filter_records": "assistant.catalogue",
-    "citation_line": "assistant.compose", "conversation_markdown": "assistant.compose",
+    "CatalogueRecord": "assistant.models", "LEVEL_LABELS_FR": "assistant.models", "Filters": "assistant.retrieve",
+    "Settings": "assistant.settings", "get_settings": "assistant.settings",
+    "indexed_documents": "assistant.sources", "render_page": "assistant.pages", "LoadError": "assistant.load",
+    "filter_records": "assistant.catalogue",
+    "answer_with_sources": "assistant.compose", "conversation_markdown": "assistant.compose",
     "Feedback": "assistant.feedback", "FeedbackStore": "assistant.feedback", "FeedbackError": "assistant.feedback",
-    "REASON_LABELS": "assistant.feedback",
+    "REASON_LABELS": "assistant.feedback", "export_csv": "assistant.feedback",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -124,8 +124,7 @@ def _stdin_cases():
 @click.option("--source", help="Seulement ce document (chemin relatif à la racine du projet).")
 def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source) -> None:
     """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
-    from assistant import AskError, Filters, ask
-    from assistant.compose import answer_with_sources
+    from assistant import AskError, Filters, answer_with_sources, ask
 
     filters = Filters(kind=kind, owner=owner, level=level, source=source)
     cases = _stdin_cases() if question == "-" else [(question, list(history))]
@@ -171,7 +170,7 @@ def feedback() -> None:
               help="Fichier CSV à écrire (par défaut : la sortie standard).")
 def feedback_export_command(out: Path | None) -> None:
     """Exporter les avis en CSV : date, évaluation, raison, commentaire, question, réponse complète (JSON)."""
-    from assistant.feedback import FeedbackError, FeedbackStore, export_csv
+    from assistant import FeedbackError, FeedbackStore, export_csv
 
     settings = get_settings()
     store = settings.path(settings.feedback_db)

@@ -16,11 +16,9 @@ from assistant.models import Answer
 Rating = Literal["up", "down"]
 Reason = Literal["wrong_asset", "missing_asset", "wrong_level", "wrong_source", "other"]
 
-REASON_LABELS: dict[str, dict[Reason, str]] = {
-    "fr": {"wrong_asset": "Mauvais actif", "missing_asset": "Actif manquant", "wrong_level": "Mauvais niveau",
-           "wrong_source": "Source erronée ou manquante", "other": "Autre"},
-    "en": {"wrong_asset": "Wrong asset", "missing_asset": "Missing asset", "wrong_level": "Wrong level",
-           "wrong_source": "Wrong or missing source", "other": "Other"},
+REASON_LABELS: dict[Reason, str] = {
+    "wrong_asset": "Mauvais actif", "missing_asset": "Actif manquant", "wrong_level": "Mauvais niveau",
+    "wrong_source": "Source erronée ou manquante", "other": "Autre",
 }
 
 CSV_COLUMNS = ["id", "created_at", "rating", "reason", "comment", "question", "language", "verdict", "assets",

@@ -8,14 +8,17 @@ import asyncio
 import base64
 import html
 import logging
+import os
 import re
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote as url_quote
 
 import gradio as gr
+from pydantic import ValidationError
 
 from assistant import (
+    LEVEL_LABELS_FR,
     REASON_LABELS,
     Answer,
     AskError,
@@ -26,6 +29,7 @@ from assistant import (
     FeedbackStore,
     Filters,
     LoadError,
+    Settings,
     catalogue_records,
     conversation_markdown,
     filter_records,
@@ -33,7 +37,6 @@ from assistant import (
     render_page,
     stream,
 )
-from assistant.settings import Settings
 
 log = logging.getLogger("assistant.web")
 
@@ -44,13 +47,10 @@ EXAMPLES = [
     "Nous voulons conserver nos documents numériques à long terme de façon fiable",
     "We need electronic signatures for our forms",
 ]
-KIND_CHOICES = [("Tous les types", ""), ("Actif en service", "asset"), ("Projet", "project"), ("Programme", "program")]
-LEVEL_CHOICES = [("Tous les niveaux", "")] + [
-    (f"{level} – {label}", str(level)) for level, label in
-    [(1, "Actif dupliqué"), (2, "Actif partagé"), (3, "Fondation numérique gouvernementale"),
-     (4, "Solution d’affaires gouvernementale")]]
 ALL_OWNERS = ("Tous les organismes", "")
-REASON_CHOICES = [("—", "")] + [(label, key) for key, label in REASON_LABELS["fr"].items()]
+COMMENT_LIMIT = 4000
+EMPTY_PANELS = ("", "", "", gr.Radio(choices=[], value=None), "", "")  # cards, level, steps, sources, viewer, export
+REASON_CHOICES = [("—", "")] + [(label, key) for key, label in REASON_LABELS.items()]
 LOW_FIT = 0.5  # below even odds, a card says the fit is uncertain
 
 LABELS = {
@@ -73,6 +73,10 @@ LABELS = {
            "basis": {"asset": "from the level of the chosen asset", "need": "from the wording of the need",
                      "none": "the sources do not settle it"}},
 }
+
+KIND_CHOICES = [("Tous les types", "")] + [(label, kind) for kind, label in LABELS["fr"]["kind"].items()]
+LEVEL_CHOICES = [("Tous les niveaux", "")] + [(f"{level} – {label}", str(level)) for level, label in
+                                               LEVEL_LABELS_FR.items()]
 
 # System fonts only: nothing may be fetched from outside a closed government network.
 THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
@@ -102,8 +106,9 @@ def html_text(text: object) -> str:
 
 
 def markdown_text(text: str) -> str:
-    """Markdown whose HTML is shown as text: <script> stays the letters <script>."""
-    return html.escape(text, quote=False)
+    """Markdown in which HTML, links and images from users or documents stay letters: '<script>' and
+    '![x](http://…)' are shown, not run or fetched; '>' is kept for the answer's block quotes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("[", "\\[")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -113,22 +118,29 @@ def safe_url(url: str | None) -> str | None:
 # --- Files ---------------------------------------------------------------------------------------------
 
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
-REFUSED_ROUTES = ("/gradio_api/proxy=", "/gradio_api/upload")
+REFUSED_ROUTES = ("/gradio_api/proxy=", "/gradio_api/upload", "/gradio_api/runs", "/gradio_api/run-history")
+SERVED_SUFFIXES = {".pdf", ".txt", ".md"}  # what is indexed; never HTML or SVG, which a browser would run
 
 
 def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
-    """Whether the server may answer this request path: Gradio's file routes only for a file inside the
-    documents folder (after resolving links and '..'), never its proxy or upload routes."""
+    """Whether the server may answer this request path: Gradio's file routes only for a PDF, text or Markdown
+    file inside the documents folder, whether '..' and links are resolved (our reading) or not (Gradio's);
+    never its proxy, upload or run-history routes."""
     if url_path.startswith(REFUSED_ROUTES):
         return False
-    for prefix in FILE_ROUTES:
-        if url_path.startswith(prefix):
-            target = url_path[len(prefix):]
-            if "://" in target or not target:
-                return False
-            resolved = Path(target).resolve()  # relative paths are taken from the current folder, as Gradio does
-            return resolved.is_relative_to(documents_dir.resolve()) and resolved.is_file()
-    return True
+    prefix = next((prefix for prefix in FILE_ROUTES if url_path.startswith(prefix)), None)
+    if prefix is None:
+        return True
+    target = url_path[len(prefix):]
+    if "://" in target or not target:
+        return False
+    folder = documents_dir.resolve()
+    try:  # relative paths are taken from the current folder, as Gradio does
+        resolved, as_gradio_reads_it = Path(target).resolve(), Path(os.path.abspath(target))
+        return (resolved.is_relative_to(folder) and as_gradio_reads_it.is_relative_to(folder)
+                and resolved.suffix.lower() in SERVED_SUFFIXES and resolved.is_file())
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
+        return False
 
 
 def document_link(path: Path, page: int | None) -> str:
@@ -160,25 +172,30 @@ class Guard:
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                     (b"content-length", str(len(body)).encode())]})
             return await send({"type": "http.response.body", "body": body})
-        if scope["method"] != "GET" or scope["path"] not in ("/", ""):
+        if scope["method"] != "GET":
             return await self.app(scope, receive, send)
         start, chunks = {}, []
 
-        async def buffered(message):
+        async def cleaned(message):
+            """HTML pages are held whole and cleaned; anything else (event streams, files) goes straight on."""
             if message["type"] == "http.response.start":
-                start.update(message)
+                start.update(message, html=any(k.lower() == b"content-type" and v.startswith(b"text/html")
+                                               for k, v in message.get("headers", [])))
+                if not start["html"]:
+                    await send(message)
                 return
+            if not start["html"]:
+                return await send(message)
             chunks.append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            body = b"".join(chunks)
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                body = strip_external_references(body.decode("utf-8")).encode("utf-8")
-            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            body = strip_external_references(b"".join(chunks).decode("utf-8")).encode("utf-8")
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            await send({"type": "http.response.start", "status": start["status"],
+                        "headers": [*headers, (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
 
-        return await self.app(scope, receive, buffered)
+        return await self.app(scope, receive, cleaned)
 
 
 # --- What the panels show (pure: Answer or record in, HTML or Markdown out) ----------------------------
@@ -226,14 +243,20 @@ def steps_markdown(answer: Answer) -> str:
     return f"### {LABELS[answer.language]['steps']}\n{steps}"
 
 
+def source_label(marker: str, title: str, page: int | None, quote: str) -> str:
+    """One line of a list the advisor clicks: marker, title, page, the start of the quote."""
+    page_text = f", p. {page}" if page else ""
+    shown = quote if len(quote) <= 110 else quote[:107].rstrip() + "…"
+    return f"{marker} {title}{page_text} — « {shown} »"
+
+
 def citation_choices(answer: Answer) -> list[tuple[str, int]]:
-    """One line per citation for the list the advisor clicks: [n] title, page, the start of the quote."""
-    choices = []
-    for citation in answer.citations:
-        page = f", p. {citation.page}" if citation.page else ""
-        quote = citation.quote if len(citation.quote) <= 110 else citation.quote[:107].rstrip() + "…"
-        choices.append((f"[{citation.n}] {citation.title}{page} — « {quote} »", citation.n))
-    return choices
+    return [(source_label(f"[{c.n}]", c.title, c.page, c.quote), c.n) for c in answer.citations]
+
+
+def record_sources_of(record: CatalogueRecord) -> list:
+    """The record's sources, then the quotes that state its level when they are not among them."""
+    return [*record.sources, *(ref for ref in record.level_sources if ref not in record.sources)]
 
 
 def record_html(record: CatalogueRecord, settings: Settings, titles: dict[str, str]) -> str:
@@ -255,7 +278,7 @@ def record_html(record: CatalogueRecord, settings: Settings, titles: dict[str, s
     if url:
         facts += f"<dt>Adresse</dt><dd><a href='{html_text(url)}' rel='noopener noreferrer'>{html_text(url)}</a></dd>"
     sources = []
-    for ref in [*record.sources, *(r for r in record.level_sources if r not in record.sources)]:
+    for ref in record_sources_of(record):
         path = settings.home / ref.document
         page = f", p. {ref.page}" if ref.page else ""
         sources.append(f"<li>{html_text(titles.get(ref.document, ref.document))}{page} — « {html_text(ref.quote)} » "
@@ -354,13 +377,13 @@ def build_app(settings: Settings) -> gr.Blocks:
                     yield {chat_box: chat}
         except AskError as error:
             chat[-1] = {"role": "assistant", "content": markdown_text(f"Je ne peux pas répondre : {error}")}
-            yield {chat_box: chat, turns_state: [*turns, None]}
+            yield {chat_box: chat, turns_state: [*turns, None], **dict(zip(panels, EMPTY_PANELS))}
             return
         except Exception:  # the page must say something useful, never show a traceback
             log.exception("answer failed")
             chat[-1] = {"role": "assistant", "content": "Une erreur inattendue s’est produite; le détail est "
                                                         "dans le journal du serveur."}
-            yield {chat_box: chat, turns_state: [*turns, None]}
+            yield {chat_box: chat, turns_state: [*turns, None], **dict(zip(panels, EMPTY_PANELS))}
             return
         turns = [*turns, answer]
         yield {chat_box: chat, turns_state: turns, assets_panel: asset_cards(answer),
@@ -387,14 +410,19 @@ def build_app(settings: Settings) -> gr.Blocks:
         try:
             number = feedback_store.add(Feedback(rating=rating, reason=reason or None, comment=comment or "",
                                                  answer=turns[target]))
+        except ValidationError:
+            return f"Avis non enregistré : le commentaire dépasse {COMMENT_LIMIT} caractères."
         except FeedbackError as error:
             log.error("feedback not stored: %s", error)
             return f"Avis non enregistré : {html_text(error)}"
         return f"Merci : avis n° {number} enregistré."
 
     def on_like(data: gr.LikeData, turns: list):
-        turn = data.index if isinstance(data.index, int) else data.index[0]
-        return gr.Accordion(open=True), ("up" if data.liked else "down"), turn // 2
+        """The chat's own thumbs open the feedback form on that answer (each turn is a question and a reply)."""
+        turn = (data.index if isinstance(data.index, int) else data.index[0]) // 2
+        if not (0 <= turn < len(turns)) or turns[turn] is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        return gr.Accordion(open=True), ("up" if data.liked else "down"), turn
 
     def show_catalogue(query: str, kind: str, owner: str, level: str):
         records = filter_records(catalogue_records(), query, kind or None, owner or None, int(level) if level else None)
@@ -404,19 +432,20 @@ def build_app(settings: Settings) -> gr.Blocks:
         record = records_by_id().get(event.row_value[-1])
         if not record:
             return "", gr.Radio(choices=[], value=None), ""
-        refs = record.sources
-        choices = [(f"{n}. {ref.document}" + (f", p. {ref.page}" if ref.page else "") + f" — « {ref.quote[:90]} »",
-                    f"{record.id}#{n - 1}") for n, ref in enumerate(refs, start=1)]
-        return record_html(record, settings, titles()), gr.Radio(choices=choices, value=None), ""
+        names = titles()
+        choices = [(source_label(f"{n}.", names.get(ref.document, ref.document), ref.page, ref.quote),
+                    f"{record.id}#{n - 1}") for n, ref in enumerate(record_sources_of(record), start=1)]
+        return record_html(record, settings, names), gr.Radio(choices=choices, value=None), ""
 
     def show_record_source(choice: str | None) -> str:
         if not choice:
             return ""
         record_id, _, index = choice.rpartition("#")
         record = records_by_id().get(record_id)
-        if not record or not index.isdigit() or int(index) >= len(record.sources):
+        refs = record_sources_of(record) if record else []
+        if not index.isdigit() or int(index) >= len(refs):
             return ""
-        ref = record.sources[int(index)]
+        ref = refs[int(index)]
         names = titles()
         return source_view(ref.document, ref.page, ref.quote, names.get(ref.document, ref.document), settings,
                            record, names)
@@ -426,7 +455,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             records = catalogue_records()
             documents = indexed_documents()
         except AskError as error:
-            gr.Warning(f"Index indisponible : {error}")
+            gr.Warning(html_text(f"Index indisponible : {error}"))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         owners = [ALL_OWNERS] + [(owner, owner) for owner in sorted({r.owner for r in records if r.owner})]
         document_rows = [[d.source, d.title, "Fiche" if d.record_id else "Document", d.pages or "",
@@ -446,6 +475,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=3):
                         chat_box = gr.Chatbot(label="Conversation", height=520, sanitize_html=True, allow_tags=False,
                                               elem_id="chat", placeholder="Décrivez votre besoin ci-dessous.",
+                                              latex_delimiters=[],
                                               buttons=["copy"])
                         with gr.Row():
                             question_box = gr.Textbox(show_label=False, scale=5, elem_id="question", max_lines=6,
@@ -467,13 +497,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                             rating = gr.Radio([("👍 Utile", "up"), ("👎 À corriger", "down")], label="Évaluation",
                                               elem_id="rating")
                             reason = gr.Dropdown(REASON_CHOICES, value="", label="Raison (si 👎)", elem_id="reason")
-                            comment = gr.Textbox(label="Commentaire", lines=2, elem_id="comment")
+                            comment = gr.Textbox(label="Commentaire", lines=2, elem_id="comment",
+                                                 max_length=COMMENT_LIMIT)
                             send_feedback_button = gr.Button("Envoyer l’avis", elem_id="send-feedback")
                             feedback_status = gr.Markdown(elem_id="feedback-status")
                     with gr.Column(scale=2):
                         assets_panel = gr.HTML(elem_id="assets")
-                        level_panel = gr.Markdown(elem_id="level")
-                        steps_panel = gr.Markdown(elem_id="steps")
+                        level_panel = gr.Markdown(elem_id="level", latex_delimiters=[])
+                        steps_panel = gr.Markdown(elem_id="steps", latex_delimiters=[])
                         citation_list = gr.Radio([], label="Sources — cliquez pour vérifier", elem_id="citations")
                         viewer = gr.HTML(elem_id="viewer")
             with gr.Tab("Catalogue", id="catalogue"):
@@ -500,14 +531,16 @@ def build_app(settings: Settings) -> gr.Blocks:
                                                interactive=False, wrap=True, elem_id="documents-table",
                                                column_widths=["30%", "34%", "8%", "7%", "8%", "13%"])
 
+        panels = [assets_panel, level_panel, steps_panel, citation_list, viewer, export_panel]
         chat_inputs = [question_box, chat_box, turns_state, kind_filter, owner_filter, level_filter]
         chat_outputs = [chat_box, question_box, turns_state, assets_panel, level_panel, steps_panel, citation_list,
                         viewer, export_panel, feedback_target]
         send.click(respond, chat_inputs, chat_outputs, api_name="chat")
         question_box.submit(respond, chat_inputs, chat_outputs, api_visibility="private")
-        clear.click(lambda: ([], [], "", "", "", gr.Radio(choices=[], value=None), "", "", gr.Dropdown(choices=[])),
-                    None, [chat_box, turns_state, assets_panel, level_panel, steps_panel, citation_list, viewer,
-                           export_panel, feedback_target], api_visibility="private")
+        conversation = [chat_box, turns_state, *panels, feedback_target]
+        new_conversation = lambda: ([], [], *EMPTY_PANELS, gr.Dropdown(choices=[], value=None))  # noqa: E731
+        clear.click(new_conversation, None, conversation, api_visibility="private")
+        chat_box.clear(new_conversation, None, conversation, api_visibility="private")
         citation_list.change(show_citation, [citation_list, turns_state], viewer, api_name="citation")
         chat_box.like(on_like, [turns_state], [feedback_box, rating, feedback_target], api_visibility="private")
         send_feedback_button.click(send_feedback, [feedback_target, rating, reason, comment, turns_state],
@@ -538,7 +571,8 @@ def serve(blocks: gr.Blocks, settings: Settings) -> None:
         FastAPI(docs_url=None, redoc_url=None, openapi_url=None), blocks, path="",
         server_name=settings.web_host, server_port=settings.web_port, auth=settings.web_login,
         auth_message="Assistant de mutualisation : connectez-vous.", allowed_paths=[str(documents)],
-        footer_links=[], theme=THEME, css=CSS, ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False)
+        footer_links=[], run_history=False, theme=THEME, css=CSS, ssr_mode=False, pwa=False, mcp_server=False,
+        enable_monitoring=False)
     logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)
     login = " (connexion requise)" if settings.web_login else ""
     print(f"{TITLE} : http://{settings.web_host}:{settings.web_port}{login}", flush=True)

@@ -150,10 +150,12 @@ def test_the_documents_tab_lists_each_indexed_source(page):
     assert re.match(r"\d{4}-\d{2}-\d{2}T", cells[5])
 
 
-def test_script_in_a_question_or_a_record_is_shown_as_text(page, screenshots):
-    hostile = "Signature électronique <script>window.pwned = 1</script><img src=x onerror=\"alert('xss')\">"
+def test_script_in_a_question_or_a_record_is_shown_as_text(page, web_app, screenshots):
+    hostile = ("Signature électronique <script>window.pwned = 1</script><img src=x onerror=\"alert('xss')\"> "
+               "![pixel](http://203.0.113.9/pixel.png)")
     ask(page, hostile)
     expect(page.locator("#chat")).to_contain_text("<script>window.pwned = 1</script>", timeout=60_000)
+    expect(page.locator("#chat")).to_contain_text("![pixel](http://203.0.113.9/pixel.png)")
     expect(page.locator("#level")).not_to_be_empty(timeout=60_000)
 
     page.get_by_role("tab", name="Catalogue").click()
@@ -168,6 +170,7 @@ def test_script_in_a_question_or_a_record_is_shown_as_text(page, screenshots):
 
     assert page.evaluate("window.pwned") is None
     assert page.dialogs == []
+    assert only_local_requests(page, web_app) == [], "nothing written in a question is fetched"
     assert page.locator("#chat script, #record script, #chat img[src='x'], #record img, #record b").count() == 0
     assert page.locator("a[href^='javascript:']").count() == 0
 
@@ -193,3 +196,23 @@ def test_feedback_and_export_from_the_page(page, web_home, screenshots):
     item = next(item for item in stored if item.comment == "Le niveau attendu est 2.")
     assert item.rating == "down" and item.reason == "wrong_level"
     assert item.answer.question.startswith("Nous voulons conserver nos documents numériques")
+
+
+def test_the_chats_own_thumbs_open_the_form_on_that_answer_and_clearing_forgets_it(page, web_home):
+    ask(page, "Nous devons publier nos appels d’offres et recevoir les soumissions en ligne")
+    expect(page.locator("#assets h3")).to_be_visible(timeout=60_000)
+    ask(page, NEED)
+    expect(page.locator("#assets")).to_contain_text("Service d’authentification gouvernementale", timeout=60_000)
+    page.locator("#chat button[aria-label='Dislike']").first.click()  # on the first answer
+    expect(page.locator("#feedback-target input")).to_have_value(re.compile(r"^1\. Nous devons publier"))
+    expect(page.get_by_label("👎 À corriger")).to_be_checked()
+    page.locator("#send-feedback").click()
+    expect(page.locator("#feedback-status")).to_contain_text("avis n°", timeout=30_000)
+    stored = FeedbackStore(web_home / "data" / "feedback.sqlite3").all()[-1]
+    assert stored.rating == "down" and stored.answer.question.startswith("Nous devons publier")
+
+    page.locator("#chat button[aria-label='Clear']").click()
+    expect(page.locator("#assets")).to_be_empty()
+    expect(page.locator("#export a")).to_have_count(0)
+    page.locator("#send-feedback").click()
+    expect(page.locator("#feedback-status")).to_contain_text("Posez d’abord une question")

@@ -574,9 +574,12 @@ def test_html_text_escapes_markup_quotes_and_template_syntax():
     assert html_text(42) == "42"
 
 
-def test_markdown_text_escapes_html_but_not_quotes():
+def test_markdown_text_escapes_html_links_and_images_but_keeps_block_quotes():
     assert markdown_text('<script>go()</script> & "dit" l\'agent') == (
-        '&lt;script&gt;go()&lt;/script&gt; &amp; "dit" l\'agent')
+        '&lt;script>go()&lt;/script> &amp; "dit" l\'agent')
+    assert markdown_text("![pixel](http://203.0.113.9/p.png) [lien](javascript:x) [2]") == (
+        "!\\[pixel](http://203.0.113.9/p.png) \\[lien](javascript:x) \\[2]")
+    assert markdown_text("> « une citation »") == "> « une citation »"
 
 
 @pytest.mark.parametrize("url", ["https://www.quebec.ca/gouvernement", "http://intranet.local/page?a=1"])
@@ -666,7 +669,7 @@ def test_level_markdown_shows_the_level_its_basis_and_the_escaped_rationale():
                                                         basis="need", rationale="Voir <b>ceci</b> [1]."))
     assert level_markdown(answer) == ("### Niveau de mutualisation suggéré\n"
                                       "**3 – Fondation numérique gouvernementale** (d’après la formulation du besoin)"
-                                      "\n\nVoir &lt;b&gt;ceci&lt;/b&gt; [1].")
+                                      "\n\nVoir &lt;b>ceci&lt;/b> \\[1].")
 
 
 def test_level_markdown_without_a_level_in_english():
@@ -677,7 +680,7 @@ def test_level_markdown_without_a_level_in_english():
 
 def test_steps_markdown_numbers_the_escaped_steps():
     answer = make_answer(next_steps=["Contacter <l’organisme>", "Vérifier & confirmer"])
-    assert steps_markdown(answer) == ("### Prochaines étapes\n1. Contacter &lt;l’organisme&gt;\n"
+    assert steps_markdown(answer) == ("### Prochaines étapes\n1. Contacter &lt;l’organisme>\n"
                                       "2. Vérifier &amp; confirmer")
     assert steps_markdown(make_answer(language="en", next_steps=["Call them"])) == "### Next steps\n1. Call them"
     assert steps_markdown(make_answer(next_steps=[])) == ""
