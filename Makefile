@@ -45,6 +45,7 @@ lint: $(INSTALLED)
 benchmark: index
 	$(PYTHON) benchmarks/ingest.py
 	$(PYTHON) benchmarks/answers.py
+	$(PYTHON) benchmarks/web.py
 
 clean-index:
 	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/facets-*
