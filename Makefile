@@ -44,7 +44,7 @@ lint: $(INSTALLED)
 
 benchmark: index
 	$(PYTHON) benchmarks/ingest.py
-	$(PYTHON) benchmarks/answers.py
+	$(VENV)/bin/assistant eval
 	$(PYTHON) benchmarks/web.py
 
 clean-index:

@@ -23,6 +23,8 @@ _PUBLIC = {
     "answer_with_sources": "assistant.compose", "conversation_markdown": "assistant.compose",
     "Feedback": "assistant.feedback", "FeedbackStore": "assistant.feedback", "FeedbackError": "assistant.feedback",
     "REASON_LABELS": "assistant.feedback", "export_csv": "assistant.feedback",
+    "load_dev_set": "assistant.evaluate", "run_evaluation": "assistant.eval_report",
+    "SYSTEM_NAMES": "assistant.eval_report",
 }
 __all__ = sorted(_PUBLIC)
 

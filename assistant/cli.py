@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import click
 
+from assistant import SYSTEM_NAMES
 from assistant.catalogue import read_catalogue, without_clashes, write_records
 from assistant.embed import EmbedderError, get_embedder
 from assistant.importers import import_records
@@ -158,6 +159,37 @@ def calibrate_command(dev_set: Path | None) -> None:
                        assistant.retriever.embedder.name)
     click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
                f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
+
+
+@main.command("eval")
+@click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Jeu étiqueté au format de eval/README.md (par défaut : eval/dev-set.yaml).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/eval"),
+              show_default=True, help="Dossier des résultats (results.json, report.md, graphiques PNG).")
+@click.option("--systems", default=",".join(SYSTEM_NAMES), show_default=True,
+              help="Systèmes à comparer, séparés par des virgules.")
+def eval_command(set_path: Path | None, out: Path, systems: str) -> None:
+    """Mesurer la qualité des réponses, avec la référence LangChain et les ablations côte à côte."""
+    from pydantic import ValidationError
+
+    from assistant import AskError, load_dev_set, run_evaluation
+
+    settings = get_settings()
+    path = set_path or settings.home / "eval" / "dev-set.yaml"
+    names = [name.strip() for name in systems.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in SYSTEM_NAMES]:
+        fail(f"système inconnu : {', '.join(unknown)} (choix : {', '.join(SYSTEM_NAMES)})")
+    try:
+        dev = load_dev_set(path)
+    except (OSError, ValueError, ValidationError) as error:
+        fail(f"{path} : jeu étiqueté illisible ({str(error).splitlines()[0]})")
+    command = "assistant eval " + " ".join(sys.argv[2:])
+    try:
+        written = run_evaluation(settings, dev, settings.relative(path), out, names, command.strip(),
+                                 progress=sys.stderr.isatty())
+    except (AskError, IndexStoreError, EmbedderError) as error:
+        fail(str(error), 2)
+    click.echo("Écrits : " + ", ".join(str(p) for p in written))
 
 
 @main.group()

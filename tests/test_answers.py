@@ -4,10 +4,11 @@ import json
 import re
 
 import pytest
+import yaml
 from conftest import REPO
 from test_cli import run
 
-from assistant.evaluate import load_dev_set, need_figures, question_figures, run_dev_set
+from assistant.evaluate import System, evaluate_system, load_dev_set
 from assistant.index import ingest
 from assistant.retrieve import Filters
 from assistant.service import AskError, Assistant
@@ -38,14 +39,56 @@ def assert_well_cited(answer, engine):
 
 
 def test_dev_set_floors(engine):
-    dev = load_dev_set(REPO / "eval" / "dev-set.yaml")
-    needs, questions = run_dev_set(dev, engine.ask, engine.verify_citation)
-    figures = need_figures(needs)
-    print(json.dumps({"needs": figures, "questions": question_figures(questions)}, indent=1))
+    """The guard: the evaluation of the shipped assistant on the dev set stays above the floors."""
+    result = evaluate_system(load_dev_set(REPO / "eval" / "dev-set.yaml"),
+                             System("assistant", engine.ask, "as shipped"), engine.verify_citation)
+    figures = result.figures["needs"]
+    print(json.dumps(result.figures, indent=1))
     for metric, floor in FLOORS.items():
         assert figures[metric] >= floor, (metric, figures[metric])
-    assert figures["citations_verified"] == 1.0
-    assert question_figures(questions)["citations_verified"] == 1.0
+    assert figures["citation_validity"] == 1.0
+    assert result.figures["questions"]["citation_validity"] == 1.0
+
+
+def test_eval_writes_figures_report_and_charts_with_the_baseline_side_by_side(indexed, tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(yaml.safe_dump({
+        "needs": [
+            {"id": "need-001", "question": "Nos citoyens doivent se connecter à notre portail de façon sécurisée",
+             "language": "fr", "expected_assets": ["sag", "sqin"], "expected_level": 3, "no_match": False},
+            {"id": "need-002",
+             "question": "Nous cherchons un logiciel pour gérer les menus et les commandes de la cafétéria de nos "
+                         "employés",
+             "language": "fr", "expected_assets": [], "expected_level": None, "no_match": True}],
+        "questions": [
+            {"id": "doc-001", "question": "Combien de projets compte le portefeuille?", "language": "fr",
+             "expected_source": "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf",
+             "expected_pages": [1], "expected_answer_contains": ["37"]}]}, allow_unicode=True))
+    out = tmp_path / "results"
+    result = run("eval", "--set", str(cases), "--out", str(out), "--systems", "assistant,baseline",
+                 settings=indexed)
+    assert result.returncode == 0, result.stderr
+    data = json.loads((out / "results.json").read_text())
+    assistant, baseline = data["systems"]
+    assert [assistant["name"], baseline["name"]] == ["assistant", "baseline"]
+    assert len(assistant["needs"]) == 2 and len(assistant["questions"]) == 1
+    assert assistant["figures"]["needs"]["hit@3"] == 1.0 and assistant["figures"]["needs"]["no_match_recall"] == 1.0
+    assert sum(map(sum, assistant["level_confusion"])) == 1
+    assert baseline["figures"]["needs"]["level_accuracy"] is None
+    assert baseline["figures"]["needs"]["no_match_accuracy"] is None
+    assert data["ragas"]["status"] == "non exécuté" and data["ragas"]["faithfulness"] is None
+    report = (out / "report.md").read_text()
+    assert "| baseline |" in report and "| n/a |" in report and "## Cas en échec — baseline" in report
+    for chart in ("metrics-by-system.png", "level-confusion.png", "latency.png"):
+        assert (out / chart).read_bytes().startswith(b"\x89PNG")
+
+
+def test_eval_names_a_bad_set_in_one_line(indexed, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("needs: [{id: need-001}]")
+    result = run("eval", "--set", str(bad), "--out", str(tmp_path / "out"), settings=indexed)
+    assert result.returncode == 1 and result.stderr.startswith(f"Erreur : {bad} : jeu étiqueté illisible")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_login_need_finds_the_authentication_service(engine):
