@@ -20,11 +20,11 @@ _PUBLIC = {
     "Settings": "assistant.settings", "get_settings": "assistant.settings",
     "indexed_documents": "assistant.sources", "render_page": "assistant.pages", "LoadError": "assistant.load",
     "filter_records": "assistant.catalogue",
-    "answer_with_sources": "assistant.compose", "conversation_markdown": "assistant.compose",
+    "sources_markdown": "assistant.compose", "conversation_markdown": "assistant.compose",
     "Feedback": "assistant.feedback", "FeedbackStore": "assistant.feedback", "FeedbackError": "assistant.feedback",
     "REASON_LABELS": "assistant.feedback", "export_csv": "assistant.feedback",
     "load_dev_set": "assistant.evaluate", "run_evaluation": "assistant.eval_report",
-    "SYSTEM_NAMES": "assistant.eval_report",
+    "SYSTEM_NAMES": "assistant.eval_report", "Restart": "assistant.generate",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -123,25 +123,43 @@ def _stdin_cases():
 @click.option("--owner", help="Seulement les fiches de cet organisme (partie du nom).")
 @click.option("--level", type=click.IntRange(1, 4), help="Seulement les fiches de ce niveau.")
 @click.option("--source", help="Seulement ce document (chemin relatif à la racine du projet).")
-def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source) -> None:
+@click.option("--generator", type=click.Choice(["extractive", "openai", "ollama", "llamacpp"]), default=None,
+              help="Qui rédige : extractive (sans modèle) ou un modèle de langue (par défaut : les réglages).")
+def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source,
+                generator) -> None:
     """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
-    from assistant import AskError, Filters, answer_with_sources, ask
+    from assistant import AskError, Filters, ask
 
     filters = Filters(kind=kind, owner=owner, level=level, source=source)
     cases = _stdin_cases() if question == "-" else [(question, list(history))]
     failed = False
     for text, turns in cases:
         try:
-            answer = ask(text, turns, filters)
+            if as_json:
+                click.echo(ask(text, turns, filters, generator).model_dump_json())
+            else:
+                print_streamed(text, turns, filters, generator)
         except AskError as error:
             failed = True
             if as_json and question == "-":  # one line out per line in, even for a bad line
                 click.echo(json.dumps({"question": text, "error": str(error)}, ensure_ascii=False))
                 continue
             fail(str(error), 2)
-        click.echo(answer.model_dump_json() if as_json else answer_with_sources(answer))
     if failed:
         sys.exit(1)
+
+
+def print_streamed(question: str, history: list[str], filters, generator: str | None) -> None:
+    """The answer printed as it is written (a withdrawn model text is followed by the notice), then its sources."""
+    from assistant import Answer, Restart, sources_markdown, stream
+
+    for piece in stream(question, history, filters, generator):
+        if isinstance(piece, Restart):
+            click.echo(f"\n\n— {piece.notice}\n")
+        elif isinstance(piece, Answer):
+            click.echo("\n\n" + sources_markdown(piece) if piece.citations else "")
+        else:
+            click.echo(piece, nl=False)
 
 
 @main.command("calibrate")

@@ -301,13 +301,21 @@ def citation_line(citation: Citation) -> str:
     return f"[{citation.n}] {citation.title} ({citation.source}{page}) — « {citation.quote} »"
 
 
+def sources_markdown(answer: Answer) -> str:
+    """The list of an answer's citations, under its heading; empty when it cites nothing."""
+    if not answer.citations:
+        return ""
+    heading = "Sources :" if answer.language == "fr" else "Sources:"
+    return "\n".join([heading, "", *(f"- {citation_line(citation)}" for citation in answer.citations)])
+
+
 def answer_with_sources(answer: Answer) -> str:
-    """The answer's Markdown followed by the list of its citations."""
-    lines = [answer.answer]
+    """The answer's Markdown (after its notice, if the language model's text was set aside), then its sources."""
+    parts = [f"_{answer.notice}_"] if answer.notice else []
+    parts.append(answer.answer)
     if answer.citations:
-        lines += ["", "Sources :" if answer.language == "fr" else "Sources:", ""]
-        lines += [f"- {citation_line(citation)}" for citation in answer.citations]
-    return "\n".join(lines)
+        parts.append(sources_markdown(answer))
+    return "\n\n".join(parts)
 
 
 def conversation_markdown(answers: list[Answer], exported_at: datetime) -> str:

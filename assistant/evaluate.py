@@ -17,9 +17,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from assistant.generate import MARKER, claims
 from assistant.lexical import analyze
 from assistant.models import Answer, Citation, Language
-from assistant.text import sentences, squash
+from assistant.text import squash
 
 Half = Literal["tune", "held_out"]
 
@@ -80,33 +81,22 @@ def contains_loosely(text: str, expected: str) -> bool:
     return re.sub(r"\s+", "", expected) in re.sub(r"\s+", "", text)
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
-_MARKUP = re.compile(r"[#*_>`]")
 SUPPORT_OVERLAP = 0.5
-CLAIM_TERMS = 3
 
 
 def citation_support(answer: Answer) -> tuple[int, int]:
     """(supported, claims) over the answer's sentences.
 
     A claim is a sentence of the answer (Markdown marks and headings left out) with at least three content
-    terms (stems, stop words out). It is supported when it carries a marker [n] whose quote shares its key
-    content: the terms they share are at least half of the smaller of the two term sets. A claim without a
-    marker, or whose quotes say something else, is unsupported.
+    terms (stems, stop words out): `generate.claims`. It is supported when it carries a marker [n] whose quote
+    shares its key content: the terms they share are at least half of the smaller of the two term sets. A
+    claim without a marker, or whose quotes say something else, is unsupported.
     """
     quotes = {citation.n: set(analyze(citation.quote)) for citation in answer.citations}
-    supported = claims = 0
-    for line in answer.answer.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        for sentence in sentences(_MARKUP.sub(" ", line)):
-            terms = set(analyze(_MARKER.sub(" ", sentence)))
-            if len(terms) < CLAIM_TERMS:
-                continue
-            claims += 1
-            if any(shares_key_content(terms, quotes.get(int(n), set())) for n in _MARKER.findall(sentence)):
-                supported += 1
-    return supported, claims
+    stated = claims(answer.answer)
+    supported = sum(any(shares_key_content(set(analyze(MARKER.sub(" ", sentence))), quotes.get(int(n), set()))
+                        for n in MARKER.findall(sentence)) for sentence in stated)
+    return supported, len(stated)
 
 
 def shares_key_content(claim: set[str], quote: set[str]) -> bool:

@@ -194,4 +194,6 @@ class Answer(BaseModel):
     suggested_level: SuggestedLevel
     next_steps: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    generator: str = Field("extractive", description="Who wrote the prose: 'extractive', or the language model.")
+    notice: str | None = Field(None, description="Why the language model's text was not used, when it was not.")
     seconds: float = 0.0

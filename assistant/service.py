@@ -28,6 +28,7 @@ from assistant.decide import (
     topic_of,
 )
 from assistant.embed import EmbedderError
+from assistant.generate import Restart, chat_model, paragraphs, write
 from assistant.index import IndexStoreError, indexed_sources
 from assistant.lexical import analyze
 from assistant.load import LoadError, page_text
@@ -182,22 +183,33 @@ def default_assistant() -> Assistant:
     return Assistant.open(get_settings())
 
 
-def ask(question: str, history: list[str] | None = None, filters: Filters | None = None) -> Answer:
-    """Answer a need or a question from the index, with the project's settings; models load on first call."""
-    return default_assistant().ask(question, history, filters)
+def ask(question: str, history: list[str] | None = None, filters: Filters | None = None,
+        generator: str | None = None) -> Answer:
+    """Answer a need or a question from the index, with the project's settings; models load on first call.
+    With a language model as generator (settings, or `generator`), its checked prose or the extractive answer."""
+    if (generator or default_assistant().settings.generator) == "extractive":
+        return default_assistant().ask(question, history, filters)
+    return next(piece for piece in stream(question, history, filters, generator) if isinstance(piece, Answer))
 
 
-def stream(question: str, history: list[str] | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
-    """The answer as it is written: pieces of its Markdown in order, then the whole Answer.
+def stream(question: str, history: list[str] | None = None, filters: Filters | None = None,
+           generator: str | None = None) -> Iterator[str | Restart | Answer]:
+    """The answer as it is written: pieces of Markdown in order (a Restart withdraws what came before it and
+    says why), then the whole Answer. `generator` overrides the settings' ('extractive', 'openai', …).
 
-    The extractive composer writes an answer at once, so the pieces are its paragraphs; a generator that
-    writes word by word (a language model) yields smaller pieces through the same contract.
+    The extractive composer writes an answer at once, so its pieces are its paragraphs; a language model's
+    pieces are its tokens, checked once complete (assistant/generate.py).
     """
-    answer = ask(question, history, filters)
-    paragraphs = answer.answer.split("\n\n")
-    for number, paragraph in enumerate(paragraphs, start=1):
-        yield paragraph + ("\n\n" if number < len(paragraphs) else "")
-    yield answer
+    assistant = default_assistant()
+    answer = assistant.ask(question, history, filters)
+    settings = assistant.settings if generator is None else assistant.settings.model_copy(
+        update={"generator": generator})
+    model = chat_model(settings)
+    if model is None:
+        yield from paragraphs(answer.answer)
+        yield answer
+        return
+    yield from write(answer, model, f"{settings.generator}:{settings.llm_model or 'défaut'}", settings.llm_timeout)
 
 
 def catalogue_records() -> list[CatalogueRecord]:

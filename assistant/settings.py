@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,13 @@ class Settings(BaseSettings):
     web_username: str | None = Field(None, description="With web_password: the login the web app asks for.")
     web_password: SecretStr | None = Field(None, description="With web_username: the login the web app asks for.")
     feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file of the advisors' feedback.")
+    generator: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+        "extractive", description="Who writes the prose: 'extractive' (no language model), 'openai' (any "
+        "OpenAI-compatible endpoint), 'ollama', or 'llamacpp' (a local GGUF file; the [llm] extra).")
+    llm_base_url: str | None = Field(None, description="openai/ollama: the endpoint, e.g. http://127.0.0.1:8080/v1.")
+    llm_model: str | None = Field(None, description="openai/ollama: the model name; llamacpp: the GGUF file.")
+    llm_api_key: SecretStr | None = Field(None, description="openai: the key, if the endpoint asks for one.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds the model may take before the extractive answer.")
 
     @model_validator(mode="after")
     def _login_is_complete(self) -> "Settings":

@@ -29,6 +29,7 @@ from assistant import (
     FeedbackStore,
     Filters,
     LoadError,
+    Restart,
     Settings,
     catalogue_records,
     conversation_markdown,
@@ -335,6 +336,15 @@ def export_link(answers: list[Answer], now: datetime) -> str:
             f"⬇ Exporter la conversation (Markdown, avec les sources)</a>")
 
 
+def generator_choices(settings: Settings) -> list[tuple[str, str]]:
+    """Extractive always; the configured language model when there is one."""
+    choices = [("Extractive : citations exactes, sans modèle de langue", "extractive")]
+    if settings.generator != "extractive":
+        choices.append((f"Modèle de langue ({settings.generator}, {settings.llm_model or 'modèle par défaut'}), "
+                        "vérifié", settings.generator))
+    return choices
+
+
 def catalogue_rows(records: list[CatalogueRecord]) -> list[list]:
     return [[r.name, r.acronym or "", LABELS["fr"]["kind"][r.kind], r.owner or "", level_text(r.level),
              r.status or "", r.id] for r in records]
@@ -356,7 +366,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         return source_view(citation.source, citation.page, citation.quote, citation.title, settings, record,
                            titles())
 
-    def respond(message: str, chat: list, turns: list, kind: str, owner: str, level: str):
+    def respond(message: str, chat: list, turns: list, kind: str, owner: str, level: str, generator: str):
         question = (message or "").strip()
         if not question:
             yield {question_box: ""}
@@ -368,9 +378,13 @@ def build_app(settings: Settings) -> gr.Blocks:
         history = [turn.question for turn in turns if turn]
         written, answer = "", None
         try:
-            for piece in stream(question, history, filters):
+            for piece in stream(question, history, filters, generator or None):
                 if isinstance(piece, Answer):
                     answer = piece
+                elif isinstance(piece, Restart):  # the model's text is withdrawn: say why, then the checked answer
+                    written = f"_{piece.notice}_\n\n"
+                    chat[-1] = {"role": "assistant", "content": markdown_text(written)}
+                    yield {chat_box: chat}
                 else:
                     written += piece
                     chat[-1] = {"role": "assistant", "content": markdown_text(written)}
@@ -489,6 +503,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                                 level_filter = gr.Dropdown(LEVEL_CHOICES, value="", label="Niveau")
                                 owner_filter = gr.Dropdown([ALL_OWNERS], value="", label="Organisme",
                                                            allow_custom_value=True)
+                            generator_pick = gr.Dropdown(generator_choices(settings), value=settings.generator,
+                                                         label="Rédaction de la réponse", elem_id="generator")
                         with gr.Row():
                             clear = gr.Button("Nouvelle conversation", size="sm")
                             export_panel = gr.HTML(elem_id="export")
@@ -532,7 +548,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                                                column_widths=["30%", "34%", "8%", "7%", "8%", "13%"])
 
         panels = [assets_panel, level_panel, steps_panel, citation_list, viewer, export_panel]
-        chat_inputs = [question_box, chat_box, turns_state, kind_filter, owner_filter, level_filter]
+        chat_inputs = [question_box, chat_box, turns_state, kind_filter, owner_filter, level_filter, generator_pick]
         chat_outputs = [chat_box, question_box, turns_state, assets_panel, level_panel, steps_panel, citation_list,
                         viewer, export_panel, feedback_target]
         send.click(respond, chat_inputs, chat_outputs, api_name="chat")
