@@ -2,6 +2,7 @@
 VENV      := .venv
 PYTHON    := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+LLM_INSTALLED := $(VENV)/.installed-llm
 # The CPU build of torch lies in /opt/wheels on these machines; elsewhere pip takes it from PyPI.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 # The browser tests drive Debian's Chromium through Playwright (which never downloads a browser itself).
@@ -18,8 +19,13 @@ export GRADIO_ANALYTICS_ENABLED := False
 run: index
 	$(PYTHON) app.py
 
-test: $(INSTALLED) $(CHROMIUM)
+test: $(INSTALLED) $(LLM_INSTALLED) $(CHROMIUM)
 	$(PYTHON) -m pytest
+
+# The language-model extra: only the tests need it (a real llama.cpp server); `make run` does not wait for it.
+$(LLM_INSTALLED): $(INSTALLED)
+	$(PYTHON) -m pip install --quiet $(FIND_LINKS) -c constraints.txt -e '.[dev,llm]'
+	touch $@
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

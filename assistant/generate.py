@@ -116,15 +116,19 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
 
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "aucune"
         return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model or "default", api_key=key,
-                          temperature=0, timeout=settings.llm_timeout, max_retries=0)
+                          temperature=0, timeout=settings.llm_timeout, max_retries=0,
+                          max_tokens=settings.llm_max_tokens,
+                          # newer clients send max_completion_tokens, which llama.cpp's server ignores
+                          extra_body={"max_tokens": settings.llm_max_tokens})
     if settings.generator == "ollama":
         from langchain_ollama import ChatOllama
 
         return ChatOllama(base_url=settings.llm_base_url, model=settings.llm_model or "llama3.2", temperature=0,
-                          client_kwargs={"timeout": settings.llm_timeout})
+                          num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.llm_timeout})
     from langchain_community.chat_models import ChatLlamaCpp
 
-    return ChatLlamaCpp(model_path=settings.llm_model, temperature=0, n_ctx=4096, verbose=False)
+    return ChatLlamaCpp(model_path=settings.llm_model, temperature=0, n_ctx=4096, max_tokens=settings.llm_max_tokens,
+                        verbose=False)
 
 
 def write(answer: Answer, model: BaseChatModel, name: str, timeout: float) -> Iterator[str | Restart | Answer]:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="openai/ollama: the model name; llamacpp: the GGUF file.")
     llm_api_key: SecretStr | None = Field(None, description="openai: the key, if the endpoint asks for one.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds the model may take before the extractive answer.")
+    llm_max_tokens: int = Field(500, gt=0, description="Longest answer the model may write, in tokens.")
 
     @model_validator(mode="after")
     def _login_is_complete(self) -> "Settings":
