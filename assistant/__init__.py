@@ -15,6 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 _PUBLIC = {
     "ask": "assistant.service", "stream": "assistant.service", "catalogue_records": "assistant.service",
+    "document_titles": "assistant.service", "locate": "assistant.text",
     "AskError": "assistant.service", "Answer": "assistant.models", "Citation": "assistant.models",
     "CatalogueRecord": "assistant.models", "LEVEL_LABELS_FR": "assistant.models", "Filters": "assistant.retrieve",
     "Settings": "assistant.settings", "get_settings": "assistant.settings",

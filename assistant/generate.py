@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -108,27 +109,33 @@ def check(text: str, given: set[int], language: Language) -> list[str]:
 
 
 def chat_model(settings: Settings) -> BaseChatModel | None:
-    """The configured LangChain chat model; None for the extractive generator."""
-    if settings.generator == "extractive":
+    """The configured LangChain chat model, built once per configuration (a local GGUF file is loaded once, not
+    per question); None for the extractive generator."""
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return _chat_model(settings.generator, settings.llm_base_url, settings.llm_model, key, settings.llm_timeout,
+                       settings.llm_max_tokens)
+
+
+@lru_cache(maxsize=4)
+def _chat_model(generator: str, base_url: str | None, model: str | None, key: str | None, timeout: float,
+                max_tokens: int) -> BaseChatModel | None:
+    if generator == "extractive":
         return None
-    if settings.generator == "openai":
+    if generator == "openai":
         from langchain_openai import ChatOpenAI
 
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "aucune"
-        return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model or "default", api_key=key,
-                          temperature=0, timeout=settings.llm_timeout, max_retries=0,
-                          max_tokens=settings.llm_max_tokens,
+        return ChatOpenAI(base_url=base_url, model=model or "default", api_key=key or "aucune", temperature=0,
+                          timeout=timeout, max_retries=0, max_tokens=max_tokens,
                           # newer clients send max_completion_tokens, which llama.cpp's server ignores
-                          extra_body={"max_tokens": settings.llm_max_tokens})
-    if settings.generator == "ollama":
+                          extra_body={"max_tokens": max_tokens})
+    if generator == "ollama":
         from langchain_ollama import ChatOllama
 
-        return ChatOllama(base_url=settings.llm_base_url, model=settings.llm_model or "llama3.2", temperature=0,
-                          num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.llm_timeout})
+        return ChatOllama(base_url=base_url, model=model or "llama3.2", temperature=0, num_predict=max_tokens,
+                          client_kwargs={"timeout": timeout})
     from langchain_community.chat_models import ChatLlamaCpp
 
-    return ChatLlamaCpp(model_path=settings.llm_model, temperature=0, n_ctx=4096, max_tokens=settings.llm_max_tokens,
-                        verbose=False)
+    return ChatLlamaCpp(model_path=model, temperature=0, n_ctx=4096, max_tokens=max_tokens, verbose=False)
 
 
 def write(answer: Answer, model: BaseChatModel, name: str, timeout: float) -> Iterator[str | Restart | Answer]:

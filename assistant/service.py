@@ -212,6 +212,11 @@ def stream(question: str, history: list[str] | None = None, filters: Filters | N
     yield from write(answer, model, f"{settings.generator}:{settings.llm_model or 'défaut'}", settings.llm_timeout)
 
 
+def document_titles() -> dict[str, str]:
+    """Each indexed source's title, by path (read once with the index)."""
+    return default_assistant().titles
+
+
 def catalogue_records() -> list[CatalogueRecord]:
     """The catalogue records the answers draw on (those in the index), sorted by name."""
     return sorted(default_assistant().facets.records.values(), key=lambda record: record.name.casefold())

@@ -33,8 +33,10 @@ from assistant import (
     Settings,
     catalogue_records,
     conversation_markdown,
+    document_titles,
     filter_records,
     indexed_documents,
+    locate,
     render_page,
     stream,
 )
@@ -309,8 +311,17 @@ def source_view(source: str, page: int | None, quote: str, title: str, settings:
     link = (f"<p><a href='{html_text(document_link(path, page))}' target='_blank' rel='noopener'>"
             f"Ouvrir le document{' à la page ' + str(page) if page else ''}</a></p>")
     if path.suffix.lower() != ".pdf":
-        text = html_text(path.read_text(encoding="utf-8", errors="replace"))
-        marked = text.replace(html_text(quote), f"<mark>{html_text(quote)}</mark>", 1)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            return f"<div class='viewer'>{header}{quoted}<p>{html_text(error)}</p></div>"
+        span = locate(quote, text)  # the same matching as on PDF pages: spacing, case and accents aside
+        if span:
+            start, end = span
+            marked = (f"{html_text(text[:start])}<mark>{html_text(text[start:end])}</mark>"
+                      f"{html_text(text[end:])}")
+        else:
+            marked = html_text(text)
         body = f"<pre style='white-space: pre-wrap'>{marked}</pre>"
     else:
         try:
@@ -358,13 +369,10 @@ def build_app(settings: Settings) -> gr.Blocks:
     def records_by_id() -> dict[str, CatalogueRecord]:
         return {record.id: record for record in catalogue_records()}
 
-    def titles() -> dict[str, str]:
-        return {document.source: document.title for document in indexed_documents()}
-
     def view_citation(citation: Citation) -> str:
         record = records_by_id().get(citation.record_id) if citation.record_id else None
         return source_view(citation.source, citation.page, citation.quote, citation.title, settings, record,
-                           titles())
+                           document_titles())
 
     def respond(message: str, chat: list, turns: list, kind: str, owner: str, level: str, generator: str):
         question = (message or "").strip()
@@ -446,7 +454,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         record = records_by_id().get(event.row_value[-1])
         if not record:
             return "", gr.Radio(choices=[], value=None), ""
-        names = titles()
+        names = document_titles()
         choices = [(source_label(f"{n}.", names.get(ref.document, ref.document), ref.page, ref.quote),
                     f"{record.id}#{n - 1}") for n, ref in enumerate(record_sources_of(record), start=1)]
         return record_html(record, settings, names), gr.Radio(choices=choices, value=None), ""
@@ -460,7 +468,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         if not index.isdigit() or int(index) >= len(refs):
             return ""
         ref = refs[int(index)]
-        names = titles()
+        names = document_titles()
         return source_view(ref.document, ref.page, ref.quote, names.get(ref.document, ref.document), settings,
                            record, names)
 

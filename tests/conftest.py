@@ -49,30 +49,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server(home: Path, log: Path, **env: str) -> Iterator[str]:
-    """`python app.py` over the project at `home`; yields its URL once it answers, stops it afterwards."""
-    port = free_port()
-    environment = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_WEB_PORT": str(port),
-                                "ASSISTANT_FEEDBACK_DB": str(home / "data" / "feedback.sqlite3")} | env
-    url = f"http://127.0.0.1:{port}/"
+def running(command: list[str], ready_url: str, log: Path, timeout: float = 180,
+            **popen) -> Iterator[subprocess.Popen]:
+    """A server process, yielded once `ready_url` answers (any HTTP status counts: a login may be required);
+    stopped afterwards, killed if it does not stop."""
     with log.open("w") as output:
-        process = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=environment, cwd=home,
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **popen)
         try:
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + timeout
             while True:
-                if process.poll() is not None:
-                    pytest.fail(f"the web app stopped: {log.read_text()}")
                 try:
-                    urllib.request.urlopen(url + "gradio_api/startup-events", timeout=2)
+                    urllib.request.urlopen(ready_url, timeout=2)
                     break
                 except urllib.error.HTTPError:
-                    break  # it answers (a login may be required)
+                    break
                 except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"the web app did not answer in 180 s: {log.read_text()}")
-                    time.sleep(0.5)
-            yield url
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{' '.join(command[:3])} did not start: {log.read_text()[-3000:]}")
+                    time.sleep(0.3)
+            yield process
         finally:
             process.terminate()
             try:
@@ -80,6 +75,18 @@ def web_server(home: Path, log: Path, **env: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def web_server(home: Path, log: Path, **env: str) -> Iterator[str]:
+    """`python app.py` over the project at `home`; yields its URL once it answers, stops it afterwards."""
+    port = free_port()
+    environment = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_WEB_PORT": str(port),
+                                "ASSISTANT_FEEDBACK_DB": str(home / "data" / "feedback.sqlite3")} | env
+    url = f"http://127.0.0.1:{port}/"
+    with running([sys.executable, str(REPO / "app.py")], url + "gradio_api/startup-events", log, env=environment,
+                 cwd=home):
+        yield url
 
 
 @pytest.fixture(scope="session")

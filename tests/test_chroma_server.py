@@ -1,47 +1,23 @@
 """The same ingestion code against a real Chroma server (`chroma run` on 127.0.0.1)."""
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, running
 
 from assistant.index import IndexStoreError, ingest, open_client, open_collection
 
 CHROMA = Path(sys.executable).with_name("chroma")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
     port = free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()}")
-            time.sleep(0.3)
-    yield port
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    command = [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port",
+               str(port)]
+    with running(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp_path / "chroma.log", timeout=60):
+        yield port
 
 
 @pytest.mark.slow

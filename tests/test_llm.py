@@ -4,14 +4,11 @@ is what the fallback is for). Through the CLI and through `assistant.ask` / `ass
 
 import json
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port, web_server
+from conftest import free_port, running, web_server
 from gradio_client import Client
 from test_cli import run
 
@@ -37,27 +34,12 @@ def gguf(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory, gguf) -> str:
-    model = gguf
     port = free_port()
-    log = tmp_path_factory.mktemp("logs") / "llama.log"
-    with log.open("w") as output:
-        server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
-                                   "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--model_alias", "gemma"],
-                                  stdout=output, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/v1"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url + "/models", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.5)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port",
+               str(port), "--n_ctx", "4096", "--model_alias", "gemma"]
+    url = f"http://127.0.0.1:{port}/v1"
+    with running(command, url + "/models", tmp_path_factory.mktemp("logs") / "llama.log", timeout=120):
         yield url
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
