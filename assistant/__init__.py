@@ -1,8 +1,8 @@
 """Mutualisation assistant: does an IT asset already exist for a public body's need?
 
-The public entry point is `ask(question, history=None, filters=None) -> Answer` (and `stream`, the same answer
-as it is written). The interfaces (CLI, web app, evaluation) use only the names below. They are loaded on first
-use, so that commands that do not answer questions (catalogue checks, ingestion) start without the models.
+The public API is what this module imports below; interfaces (CLI, web app, evaluation) use nothing else. Build
+one `Engine` from a `Settings` value and call its methods (`ask`, `stream`, `records`, …). Importing the
+package is cheap: the models and the index load when an engine first answers.
 """
 
 import os
@@ -13,26 +13,56 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-_PUBLIC = {
-    "ask": "assistant.service", "stream": "assistant.service", "catalogue_records": "assistant.service",
-    "document_titles": "assistant.service", "locate": "assistant.text",
-    "AskError": "assistant.service", "Answer": "assistant.models", "Citation": "assistant.models",
-    "CatalogueRecord": "assistant.models", "LEVEL_LABELS_FR": "assistant.models", "Filters": "assistant.retrieve",
-    "Settings": "assistant.settings", "get_settings": "assistant.settings",
-    "indexed_documents": "assistant.sources", "render_page": "assistant.pages", "LoadError": "assistant.load",
-    "filter_records": "assistant.catalogue",
-    "sources_markdown": "assistant.compose", "conversation_markdown": "assistant.compose",
-    "Feedback": "assistant.feedback", "FeedbackStore": "assistant.feedback", "FeedbackError": "assistant.feedback",
-    "REASON_LABELS": "assistant.feedback", "export_csv": "assistant.feedback",
-    "load_dev_set": "assistant.evaluate", "run_evaluation": "assistant.eval_report",
-    "SYSTEM_NAMES": "assistant.eval_report", "Restart": "assistant.generate",
-}
-__all__ = sorted(_PUBLIC)
+from assistant.catalogue import filter_records, read_catalogue  # noqa: E402
+from assistant.engine import Engine  # noqa: E402
+from assistant.errors import (  # noqa: E402
+    AskError,
+    EmbedderError,
+    FeedbackError,
+    IndexStoreError,
+    LoadError,
+    MissingExtra,
+    RecordError,
+)
+from assistant.export import answer_with_sources, citation_line, conversation_markdown, sources_markdown  # noqa: E402
+from assistant.feedback import COMMENT_LIMIT, Feedback, FeedbackStore, StoredFeedback, export_csv  # noqa: E402
+from assistant.importers import import_into_catalogue  # noqa: E402
+from assistant.labels import (  # noqa: E402
+    GENERATORS,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    PANEL_TEXT,
+    REASON_LABELS,
+    Generator,
+    Kind,
+    Language,
+    display_name,
+    kind_label,
+    level_label,
+)
+from assistant.load import DOCUMENT_SUFFIXES  # noqa: E402
+from assistant.models import (  # noqa: E402
+    Answer,
+    AssetResult,
+    CatalogueRecord,
+    Citation,
+    Filters,
+    IndexedSource,
+    IngestReport,
+    PageImage,
+    Restart,
+    SourceRef,
+    SuggestedLevel,
+)
+from assistant.settings import Settings  # noqa: E402
+from assistant.text import locate  # noqa: E402
 
-
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        import importlib
-
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+__all__ = [
+    "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "KIND_LABELS", "LEVEL_LABELS", "PANEL_TEXT", "REASON_LABELS", "Answer",
+    "AskError", "AssetResult", "CatalogueRecord", "Citation", "EmbedderError", "Engine", "Feedback", "FeedbackError",
+    "FeedbackStore", "Filters", "Generator", "IndexStoreError", "IndexedSource", "IngestReport", "Kind", "Language",
+    "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",
+    "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown", "display_name", "export_csv",
+    "filter_records", "import_into_catalogue", "kind_label", "level_label", "locate", "read_catalogue",
+    "sources_markdown",
+]

@@ -6,100 +6,36 @@ Records in other formats come in through assistant.importers.
 import os
 import re
 import tempfile
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from assistant.errors import RecordError
 from assistant.models import CatalogueRecord
-from assistant.settings import get_settings
-
-Loc = tuple[int | str, ...]
-
-
-def _dotted(loc: Loc) -> str:
-    return ".".join(map(str, loc))
-
-
-class RecordError(Exception):
-    """Why one input record was refused, on one line: `<file>: <field>: <reason>`."""
-
-    def __init__(self, file: str, field: str | None, reason: str) -> None:
-        self.file, self.field, self.reason = file, field or None, " ".join(reason.split())
-        super().__init__(": ".join(part for part in (self.file, self.field, self.reason) if part))
-
-    @classmethod
-    def from_validation(cls, file: str, err: ValidationError, name: Callable[[Loc], str] = _dotted) -> "RecordError":
-        """The first error of a pydantic ValidationError; `name` turns its location into a field name."""
-        first, *others = err.errors()
-        field, reason = name(first["loc"]), _french_reason(first)
-        if not first["loc"] and "error" in first.get("ctx", {}):  # a model validator: "<field>: <reason>"
-            message = str(first["ctx"]["error"])
-            field, found, rest = message.partition(": ")
-            field, reason = (field, rest) if found else ("", message)
-        return cls(file, field, reason + (f" (+{len(others)} autres)" if others else ""))
-
-
-def _french_reason(error: Any) -> str:
-    """A pydantic error's message in French for its most common types, else pydantic's own (English) one."""
-    kind, ctx = error["type"], error.get("ctx") or {}
-    limits = {
-        "greater_than_equal": ("minimum", "ge"), "less_than_equal": ("maximum", "le"),
-        "greater_than": ("plus grand que", "gt"), "less_than": ("plus petit que", "lt"),
-    }
-    if kind in limits:
-        label, key = limits[kind]
-        return f"valeur hors limites ({label} : {ctx.get(key)})"
-    if kind == "too_short":
-        count = ctx.get("min_length", 1)
-        return f"au moins {count} élément{'s' if count > 1 else ''} attendu{'s' if count > 1 else ''}"
-    if kind == "literal_error":
-        return f"valeur non permise (attendu : {str(ctx.get('expected', '')).replace(' or ', ' ou ')})"
-    if kind == "string_pattern_mismatch":
-        return f"format invalide (attendu : {ctx.get('pattern')})"
-    if kind == "string_too_long":
-        return f"texte trop long ({ctx.get('max_length')} caractères au plus)"
-    french = {
-        "missing": "champ obligatoire manquant",
-        "string_too_short": "texte trop court",
-        "int_parsing": "nombre entier attendu",
-        "int_type": "nombre entier attendu",
-        "int_from_float": "nombre entier attendu",
-        "extra_forbidden": "champ inconnu",
-        "list_type": "liste attendue",
-        "string_type": "texte attendu",
-        "dict_type": "dictionnaire de champs attendu",
-        "model_type": "dictionnaire de champs attendu",
-    }
-    return french.get(kind, error["msg"])
-
-
-def ascii_fold(text: str) -> str:
-    """Lower case ASCII: 'Québec Œuvre' -> 'quebec oeuvre' (what searches and ids compare)."""
-    folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'"))
-    return folded.encode("ascii", "ignore").decode()
+from assistant.settings import source_name
+from assistant.text import identifier_form
 
 
 def slugify(text: str) -> str:
     """ASCII, lowercase, words joined by '-', at most 80 characters: 'Québec Œuvre' -> 'quebec-oeuvre'."""
-    return re.sub(r"[^a-z0-9]+", "-", ascii_fold(text)).strip("-")[:80].strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", identifier_form(text)).strip("-")[:80].strip("-")
 
 
 def searchable_text(record: CatalogueRecord) -> str:
     parts = [record.id, record.name, record.acronym or "", record.description, record.owner or "", record.status or "",
              *record.users, *(project.name for project in record.sub_projects), *record.keywords.fr,
              *record.keywords.en]
-    return ascii_fold(" ".join(parts))
+    return identifier_form(" ".join(parts))
 
 
 def filter_records(records: Iterable[CatalogueRecord], query: str = "", kind: str | None = None,
                    owner: str | None = None, level: int | None = None) -> list[CatalogueRecord]:
     """The records that match every given criterion: each word of the query (accents and case ignored)
     somewhere in the record, the kind, the owner (exact), the level."""
-    words = ascii_fold(query).split()
+    words = identifier_form(query).split()
     return [record for record in records
             if (kind is None or record.kind == kind) and (owner is None or record.owner == owner)
             and (level is None or record.level == level)
@@ -109,13 +45,9 @@ def filter_records(records: Iterable[CatalogueRecord], query: str = "", kind: st
 # ---- the catalogue's own files
 
 
-def document_name(path: Path) -> str:
-    return get_settings().relative(path)
-
-
-def load_yaml(path: Path) -> tuple[str, str, Any]:
-    """A YAML file as (its document name, its raw text, its parsed content)."""
-    document = document_name(path)
+def load_yaml(path: Path, home: Path) -> tuple[str, str, Any]:
+    """A YAML file as (its document name under `home`, its raw text, its parsed content)."""
+    document = source_name(path, home)
     try:
         raw = path.read_text(encoding="utf-8-sig")
         return document, raw, yaml.safe_load(raw)
@@ -127,9 +59,9 @@ def load_yaml(path: Path) -> tuple[str, str, Any]:
         raise RecordError(document, None, f"lecture impossible comme YAML : {err}") from err
 
 
-def read_record(path: Path) -> CatalogueRecord:
-    """One catalogue file, checked against the model and its file name."""
-    document, _, data = load_yaml(path)
+def read_record(path: Path, home: Path) -> CatalogueRecord:
+    """One catalogue file, checked against the model and its file name; errors name it relative to `home`."""
+    document, _, data = load_yaml(path, home)
     if not isinstance(data, dict):
         raise RecordError(document, None, f"un dictionnaire de champs était attendu, reçu {type(data).__name__}")
     try:
@@ -159,13 +91,13 @@ def files_with_suffix(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
 
 
-def read_catalogue(directory: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def read_catalogue(directory: Path, home: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
     """Every record of a catalogue directory; the files that cannot be read are reported, not raised."""
     found: list[tuple[CatalogueRecord, str]] = []
     errors: list[RecordError] = []
     for path in files_with_suffix(directory, (".yaml", ".yml")):
         try:
-            found.append((read_record(path), document_name(path)))
+            found.append((read_record(path, home), source_name(path, home)))
         except RecordError as err:
             errors.append(err)
     records, duplicates = unique_records(found)
@@ -189,11 +121,11 @@ def _dump(record: CatalogueRecord) -> str:
 
 
 def without_clashes(
-    records: list[CatalogueRecord], out_dir: Path
+    records: list[CatalogueRecord], out_dir: Path, home: Path
 ) -> tuple[list[CatalogueRecord], list[RecordError]]:
     """The records whose id is not yet in the catalogue folder, and an error naming the file of each one that is."""
     existing = {path.stem: path for path in files_with_suffix(out_dir, (".yaml", ".yml"))} if out_dir.is_dir() else {}
-    errors = [RecordError(document_name(existing[r.id]), "id",
+    errors = [RecordError(source_name(existing[r.id], home), "id",
                           f"« {r.id} » est déjà au catalogue (--replace pour la remplacer)")
               for r in records if r.id in existing]
     return [r for r in records if r.id not in existing], errors

@@ -10,111 +10,17 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.lexical import fold_accents
-from assistant.models import LEVEL_LABELS_FR, CatalogueRecord, SourceRef
+from assistant.labels import LEVEL_LABELS
+from assistant.mcn import CRITERIA, Criterion
+from assistant.models import CatalogueRecord
 from assistant.retrieve import Passage
-from assistant.text import squash
-
-DECK = "corpus/documents/mcn-reponse-acces-DA2425-39-mutualisation.pdf"
-
-LEVEL_LABELS_EN = {
-    1: "Duplicated asset",
-    2: "Shared asset",
-    3: "Government digital foundation",
-    4: "Government business solution",
-}
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One bullet of the MCN's definition of a level, and the phrasings of a need that evoke it."""
-
-    levels: tuple[int, ...]
-    source: SourceRef
-    cues: tuple[str, ...] = ()  # regular expressions over lower-case text without accents
-
-    def matches(self, folded_text: str) -> list[str]:
-        return [m.group(0) for cue in self.cues if (m := re.search(cue, folded_text))]
-
-
-def _deck(page: int, quote: str) -> SourceRef:
-    return SourceRef(document=DECK, page=page, quote=quote)
-
-
-_FEW = r"(?:deux|trois|quatre|cinq|quelques|2|3|4|5)"
-_FEW_EN = r"(?:two|three|four|five|a few|a handful of|2|3|4|5)"
-_BODIES = r"(?:organismes?|ministeres?|ops?|bodies|agencies|ministries|departments|organi[sz]ations)"
-
-LEVEL_HEADINGS = {
-    1: _deck(4, "Niveau 1 - Actif dupliqué dans certains organismes"),
-    2: _deck(4, "Niveau 2 - Actif partagé entre organismes"),
-    3: _deck(5, "Niveau 3 - Fondations numériques gouvernementales"),
-    4: _deck(5, "Niveau 4 - Solution d’affaires gouvernementale"),
-}
-
-CRITERIA: tuple[Criterion, ...] = (
-    Criterion((1,), _deck(4, "L’actif est dupliqué entre les organismes et chacune des instances évoluent selon les "
-                             "besoins de chacun"),
-              (r"dupliqu\w*", r"duplicat\w*", r"(?:sa|leur|son) propre (?:copie|version|instance|exemplaire)",
-               r"(?:its|their) own (?:copy|version|instance)", r"custom\w* (?:it )?separately",
-               r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)")),
-    Criterion((1,), _deck(4, "Chaque organisme opère sa propre version de l’actif"),
-              (r"(?:heberg|oper|install|ger)\w* (?:sa|leur|son) propre", r"chacun (?:l')?(?:heberg|oper|install)\w*",
-               r"each (?:of them )?(?:runs|operates|hosts|installs)", r"(?:installed|hosted|run) (?:\w+ )?separately",
-               r"(?:host|run|operate|install) (?:its|their) own")),
-    Criterion((1,), _deck(4, "Chaque organisme gère les coûts reliés à son instance de l’actif"),
-              (r"chacun (?:la |le |les )?(?:pai|pay|financ|assum)\w*",
-               r"(?:pai|pay|financ|assum)\w* (?:en )?(?:sa|son|ses|leurs?|les) (?:propres? )?"
-               r"(?:copie|instance|couts|frais)",
-               r"paid for\W+(?:\w+\W+){0,4}separately",
-               r"each (?:of them )?pays")),
-    Criterion((2,), _deck(4, "L’actif est utilisé par un certain nombre d’organismes"),
-              (rf"\b{_FEW} (?:autres )?{_BODIES}", rf"\b{_FEW_EN} (?:other )?{_BODIES}",
-               r"(?:partager|share) (?:une|la|one|a single|the same) (?:meme |seule )?(?:instance|solution|copy)")),
-    Criterion((2,), _deck(4, "L’opération et l’évolution de l’actif sont assurées par l’organisme qui en est le "
-                             "fournisseur"),
-              (r"l'un d'(?:eux|entre eux) (?:l')?(?:opererait|opere|hebergerait)", r"pour les (?:\w+ )?autres",
-               r"run by one of them", r"(?:for|on behalf of) the (?:\w+ )?others?\b",
-               r"one (?:of them|body|ministry|agency|department) (?:would )?(?:runs?|operates?|hosts?)")),
-    Criterion((2,), _deck(4, "Une entente est établie entre l’organisme détenteur et les organismes utilisateurs "
-                             "afin d’établir l’ensemble des modalités et le contrat de services"),
-              (r"\bentente\b", r"\bagreement\b", r"contrat de services?")),
-    Criterion((3,), _deck(5, "L’actif est une fondation numérique gouvernementale car il est utilisé pour "
-                             "construire une solution d’affaires"),
-              (r"\bcomposant", r"\bbrique", r"reutilisable", r"\bintegrer\b", r"\bbranch\w+ (?:a|sur)",
-               r"(?:construire|batir) (?:leurs|des|nos) (?:solutions|services|systemes)",
-               r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in", r"\bintegrate",
-               r"used to build")),
-    Criterion((3, 4), _deck(5, "L’actif est un service offert et devrait être utilisé par l’ensemble de la "
-                               "communauté gouvernementale"),
-              (r"tous les ministeres", r"toutes? les (?:solutions|organismes|ministeres)",
-               r"l'ensemble (?:du gouvernement|des ministeres|des organismes|de la communaute)",
-               r"(?:whole|entire) government", r"government-wide", r"\bevery (?:department|ministry|agency|body)",
-               r"\ball (?:departments|ministries|agencies|public bodies)", r"any ministry")),
-    Criterion((3, 4), _deck(5, "La réalisation, l’opération et l’évolution de l’actif sont assurées par l’organisme "
-                               "désigné comme étant le fournisseur"),
-              (r"fournisseur designe", r"designated (?:provider|supplier|body)")),
-    Criterion((4,), _deck(5, "L’actif est une solution d’affaires complète"),
-              (r"\bcomplete\b", r"cle en main", r"turnkey", r"de bout en bout", r"end-to-end")),
-)
-
-STEP_1 = _deck(7, "Évaluer si le besoin pourrait être comblé, en tout ou en partie par un actif existant")
-STEP_1_CONTACT = _deck(7, "Si oui, entrer en contact avec l’OP responsable de l’actif")
-STEP_2 = _deck(7, "Vérifier si d’autres OP ont, en tout ou en partie")
-STEP_2_LEVEL = _deck(7, "Si oui, identifier le niveau de mutualisation applicable. L’équipe de l’AEG accompagne "
-                        "l’OP dans ses démarches")
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, straight apostrophes: what cues are matched against. Character for
-    character, so that a match's span is also the span of the phrase in the text (spaced by squash)."""
-    return "".join((fold_accents(char).lower() or char)[:1] for char in text.replace("’", "'"))
-
+from assistant.text import display_form, match_form
 
 # --- Level ----------------------------------------------------------------------------------------------
 
@@ -134,7 +40,7 @@ class LevelChoice:
 
 def find_cues(text: str) -> list[CueMatch]:
     """The criteria a need's wording evokes, each with the phrases that evoke it."""
-    folded = fold(squash(text))
+    folded = match_form(display_form(text))
     return [CueMatch(criterion, phrases) for criterion in CRITERIA if (phrases := criterion.matches(folded))]
 
 
@@ -144,7 +50,7 @@ MIN_CRITERIA = 2  # one phrase («entente», «agreement») is too little to cla
 def level_from_cues(cues: list[CueMatch]) -> int | None:
     """The level whose criteria the need evokes most, if at least two of them; None when fewer are evoked
     or two levels tie."""
-    votes = {level: 0 for level in LEVEL_LABELS_FR}
+    votes = {level: 0 for level in LEVEL_LABELS["fr"]}
     for cue in cues:
         for level in cue.criterion.levels:
             votes[level] += 1
@@ -170,13 +76,13 @@ def topic_of(text: str) -> str:
     """The need without the words that say how it would be shared: what is needed, not how it is pooled.
     Asset matching reads this, so that «offert à tous les ministères» does not pull toward any
     government-wide asset."""
-    text = squash(text)
-    folded = fold(text)
+    text = display_form(text)
+    folded = match_form(text)
     for cue in (cue for criterion in CRITERIA for cue in criterion.cues):
         for found in re.finditer(cue, folded):
             start, end = found.span()
             text = text[:start] + " " * (end - start) + text[end:]
-    return squash(text)
+    return display_form(text)
 
 
 # --- Assets ---------------------------------------------------------------------------------------------
@@ -191,14 +97,14 @@ class AssetMatch:
 
 def names_of(record: CatalogueRecord) -> list[str]:
     """The folded names by which a passage may mention a record."""
-    names = [fold(record.name)]
+    names = [match_form(record.name)]
     if record.acronym and len(record.acronym) >= 3:
-        names.append(fold(record.acronym))
+        names.append(match_form(record.acronym))
     return names
 
 
 def mentions(passage_text: str, record: CatalogueRecord) -> bool:
-    folded = fold(passage_text)
+    folded = match_form(passage_text)
     return any(re.search(rf"\b{re.escape(name)}\b", folded) for name in names_of(record))
 
 
@@ -226,7 +132,7 @@ def rank_assets(passages: list[Passage], records: dict[str, CatalogueRecord],
 # --- Does an asset fit? ---------------------------------------------------------------------------------
 
 FEATURES = ("passage_score", "passage_similarity", "best_facet", "top_facets")
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+PACKAGED_CALIBRATION = "calibration.json"  # package data: ships in the wheel beside this module
 
 
 class Calibration(BaseModel):
@@ -242,10 +148,17 @@ class Calibration(BaseModel):
     fitted_on: str = Field(description="Which cases the model and threshold were fitted on.")
 
 
-def load_calibration(embedder: str, path: Path = CALIBRATION_FILE) -> Calibration | None:
+def calibration_text(path: Path | None) -> str:
+    """The calibrations file: the one the settings name, else the one shipped in the package."""
+    if path is not None:
+        return path.read_text(encoding="utf-8")
+    return resources.files("assistant").joinpath(PACKAGED_CALIBRATION).read_text(encoding="utf-8")
+
+
+def load_calibration(embedder: str, path: Path | None = None) -> Calibration | None:
     """The calibration for this embedder, or None when there is none (the figures would mean nothing)."""
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved = json.loads(calibration_text(path))
     except (OSError, ValueError):
         return None
     return Calibration.model_validate(saved[embedder]) if embedder in saved else None
@@ -297,11 +210,17 @@ _FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|t
 
 def is_need(question: str) -> bool:
     """A need to match against the catalogue, or a question about the documents ("combien…", "who…")."""
-    folded = fold(squash(question))
+    folded = match_form(display_form(question))
     return bool(_NEED_MARKERS.search(folded)) or not _QUESTION_START.search(folded)
 
 
 def is_follow_up(question: str) -> bool:
     """A turn that only makes sense with the one before: short, or opening on «et», «et si», «what if»…"""
-    folded = fold(squash(question))
+    folded = match_form(display_form(question))
     return len(folded.split()) <= 6 or bool(_FOLLOW_UP_START.search(folded))
+
+
+def conversation_context(question: str, history: list[str]) -> list[str]:
+    """The earlier turns a question is read with: the last one, when the question follows it up."""
+    turns = [turn for turn in history if turn.strip()]
+    return turns[-1:] if turns and is_follow_up(question) else []

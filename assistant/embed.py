@@ -10,9 +10,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-
-class EmbedderError(Exception):
-    pass
+from assistant.errors import EmbedderError
 
 
 class Embedder(Embeddings):

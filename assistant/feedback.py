@@ -7,19 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, TextIO, get_args
 
 from pydantic import BaseModel, Field
 
+from assistant.errors import FeedbackError
+from assistant.labels import Reason
 from assistant.models import Answer
 
 Rating = Literal["up", "down"]
-Reason = Literal["wrong_asset", "missing_asset", "wrong_level", "wrong_source", "other"]
-
-REASON_LABELS: dict[Reason, str] = {
-    "wrong_asset": "Mauvais actif", "missing_asset": "Actif manquant", "wrong_level": "Mauvais niveau",
-    "wrong_source": "Source erronée ou manquante", "other": "Autre",
-}
+COMMENT_LIMIT = 4000  # characters of an advisor's comment
 
 CSV_COLUMNS = ["id", "created_at", "rating", "reason", "comment", "question", "language", "verdict", "assets",
                "suggested_level", "answer_json"]
@@ -29,23 +26,18 @@ CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at TEXT NOT NULL,
     rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    reason TEXT CHECK (reason IS NULL OR reason IN ('wrong_asset', 'missing_asset', 'wrong_level',
-                                                    'wrong_source', 'other')),
+    reason TEXT CHECK (reason IS NULL OR reason IN ({reasons})),
     comment TEXT NOT NULL DEFAULT '',
     question TEXT NOT NULL,
     answer_json TEXT NOT NULL
 )
-"""
-
-
-class FeedbackError(Exception):
-    """The feedback store cannot be opened or written; one line naming the file."""
+""".replace("{reasons}", ", ".join(f"'{reason}'" for reason in get_args(Reason)))
 
 
 class Feedback(BaseModel):
     rating: Rating
     reason: Reason | None = None
-    comment: str = Field("", max_length=4000)
+    comment: str = Field("", max_length=COMMENT_LIMIT)
     answer: Answer
 
 
@@ -82,7 +74,7 @@ class FeedbackStore:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (created, feedback.rating, feedback.reason, feedback.comment.strip(), feedback.answer.question,
                  feedback.answer.model_dump_json()))
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid or 0)
 
     def all(self) -> list[StoredFeedback]:
         with self._connection() as db:

@@ -12,31 +12,23 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from assistant.errors import MissingExtra
+from assistant.labels import GENERATOR_NOTICES, NO_ANSWER, Language
 from assistant.lexical import analyze
-from assistant.models import Answer, Language
+from assistant.models import Answer, Restart
 from assistant.settings import Settings
-from assistant.text import sentences, squash
+from assistant.text import display_form, sentences
 
 log = logging.getLogger("assistant.generate")
 
 MARKER = re.compile(r"\[(\d+)\]")
 CLAIM_TERMS = 3  # a sentence with fewer content terms states nothing worth a citation ("Voici.", "Merci.")
-NO_ANSWER = {"fr": "Les sources fournies ne permettent pas de répondre à cette question.",
-             "en": "The sources provided do not answer this question."}
 LANGUAGE_NAMES = {"fr": "Québec French", "en": "English"}
-NOTICES = {
-    "fr": {"failed": "Réponse rédigée sans modèle de langue : le texte du modèle ne respectait pas les règles de "
-                     "citation ({problems}).",
-           "down": "Réponse rédigée sans modèle de langue : le modèle ne répond pas ({reason})."},
-    "en": {"failed": "Answer written without the language model: its text broke the citation rules ({problems}).",
-           "down": "Answer written without the language model: it is not responding ({reason})."},
-}
 
 SYSTEM_PROMPT = """You write the answer of an assistant for staff of Québec public bodies who ask whether an \
 IT asset already exists for their need, or ask about the government's documents on pooling assets.
@@ -50,13 +42,6 @@ for example [2]. Use only the numbers of the passages given.
 final: restate them; never add, remove or change an asset, a level or a step.
 4. If the passages do not answer the question, write exactly this sentence and nothing else: {no_answer}
 5. Write in {language}: 3 to 8 plain sentences, no headings, no lists, no invented facts."""
-
-
-@dataclass
-class Restart:
-    """A stream event: what was written so far is withdrawn; the extractive answer follows, after the notice."""
-
-    notice: str
 
 
 def claims(text: str) -> list[str]:
@@ -78,7 +63,7 @@ def as_data(text: str) -> str:
 def build_messages(answer: Answer) -> list[BaseMessage]:
     passages = "\n".join(f"[{c.n}] ({as_data(c.title)}{f', p. {c.page}' if c.page else ''}) {as_data(c.quote)}"
                          for c in answer.citations)
-    assets = "\n".join(f"- {a.name}{f' ({a.acronym})' if a.acronym else ''}; kind: {a.kind}; owner: "
+    assets = "\n".join(f"- {a.display_name}; kind: {a.kind}; owner: "
                        f"{a.owner or 'not named in the sources'}; level: {a.level or 'none'}"
                        f"{f' – {a.level_label}' if a.level_label else ''}; passages: "
                        f"{' '.join(f'[{n}]' for n in a.citations)}" for a in answer.assets) or "- none"
@@ -95,7 +80,7 @@ def build_messages(answer: Answer) -> list[BaseMessage]:
 
 def check(text: str, given: set[int], language: Language) -> list[str]:
     """What makes a generated text unfit to show; empty when it passes."""
-    if squash(text) == NO_ANSWER[language]:
+    if display_form(text) == NO_ANSWER[language]:
         return []
     problems = [f"[{n}] ne renvoie à aucun passage fourni"
                 for n in sorted({int(n) for n in MARKER.findall(text)} - given)]
@@ -110,10 +95,13 @@ def check(text: str, given: set[int], language: Language) -> list[str]:
 
 def chat_model(settings: Settings) -> BaseChatModel | None:
     """The configured LangChain chat model, built once per configuration (a local GGUF file is loaded once, not
-    per question); None for the extractive generator."""
+    per question); None for the extractive generator. MissingExtra when its packages are not installed."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return _chat_model(settings.generator, settings.llm_base_url, settings.llm_model, key, settings.llm_timeout,
-                       settings.llm_max_tokens)
+    try:
+        return _chat_model(settings.generator, settings.llm_base_url, settings.llm_model, key, settings.llm_timeout,
+                           settings.llm_max_tokens)
+    except ImportError as error:
+        raise MissingExtra(f"le générateur « {settings.generator} »", "llm") from error
 
 
 @lru_cache(maxsize=4)
@@ -156,10 +144,10 @@ def write(answer: Answer, model: BaseChatModel, name: str, timeout: float) -> It
     if reason is None and not problems:
         yield answer.model_copy(update={"answer": text.strip(), "generator": name})
         return
-    notices = NOTICES[answer.language]
+    notices = GENERATOR_NOTICES[answer.language]
     notice = (notices["down"].format(reason=reason) if reason
               else notices["failed"].format(problems="; ".join(problems[:3])))
-    yield Restart(notice)
+    yield Restart(notice=notice)
     yield from paragraphs(answer.answer)
     yield answer.model_copy(update={"notice": notice})
 

@@ -9,23 +9,18 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
-from assistant.catalogue import (
-    Loc,
-    RecordError,
-    document_name,
-    files_with_suffix,
-    load_yaml,
-    slugify,
-    unique_records,
-)
+from assistant.catalogue import files_with_suffix, load_yaml, slugify, unique_records, without_clashes, write_records
+from assistant.errors import Loc, RecordError
 from assistant.models import CatalogueRecord, SourceRef
+from assistant.settings import source_name
 from assistant.text import quote_on_page
 
 Format = Literal["publiccode", "ore", "csv"]
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 
 # ---- checking parsed YAML against a small schema
@@ -372,29 +367,41 @@ def _csv_record(cells: dict[str, Any], previous: CatalogueRecord | str | None, w
 # ---- importing files
 
 
-def _import_file(path: Path, fmt: Format) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def _import_file(path: Path, fmt: Format, home: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
     if fmt == "csv":
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise RecordError(document_name(path), None, f"lecture impossible comme texte UTF-8 : {err}") from err
-        return from_csv(text, document_name(path))
-    document, raw, data = load_yaml(path)
+            raise RecordError(source_name(path, home), None, f"lecture impossible comme texte UTF-8 : {err}") from err
+        return from_csv(text, source_name(path, home))
+    document, raw, data = load_yaml(path, home)
     return ([from_publiccode(data, raw, document)], []) if fmt == "publiccode" else from_ore(data, raw, document)
 
 
-def import_records(path: Path, fmt: Format) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def import_records(path: Path, fmt: Format, home: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
     """Records from a file, or from every file of a directory (not its sub-directories) with the
-    format's suffix: .csv for csv, .yml/.yaml otherwise. Invalid or duplicate records are reported."""
+    format's suffix: .csv for csv, .yml/.yaml otherwise. Invalid or duplicate records are reported; files are
+    named (in errors and in the records' sources) relative to `home`."""
     files = [path] if path.is_file() else files_with_suffix(path, (".csv",) if fmt == "csv" else (".yml", ".yaml"))
     found: list[tuple[CatalogueRecord, str]] = []
     errors: list[RecordError] = []
     for file in files:
         try:
-            records, refused = _import_file(file, fmt)
+            records, refused = _import_file(file, fmt, home)
         except RecordError as err:
             records, refused = [], [err]
-        found += [(record, document_name(file)) for record in records]
+        found += [(record, source_name(file, home)) for record in records]
         errors += refused
     unique, duplicates = unique_records(found)
     return unique, errors + duplicates
+
+
+def import_into_catalogue(path: Path, fmt: Format, target: Path, home: Path,
+                          replace: bool = False) -> tuple[list[Path], list[RecordError]]:
+    """Import the records of `path` into the catalogue folder `target`: the files written, and the records
+    refused (invalid, duplicate, or already in the catalogue without `replace`)."""
+    records, errors = import_records(path, fmt, home)
+    if not replace:
+        records, clashes = without_clashes(records, target, home)
+        errors += clashes
+    return write_records(records, target), errors

@@ -15,35 +15,15 @@ import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from pydantic import BaseModel
 from tqdm import tqdm
 
 from assistant.chunk import chunk_source
 from assistant.embed import Embedder
+from assistant.errors import IndexStoreError, LoadError
 from assistant.lexical import LexicalIndex, corpus_stamp
-from assistant.load import LoadError, discover, file_hash, load_source
-from assistant.models import Chunk, IngestReport
+from assistant.load import discover, file_hash, load_source
+from assistant.models import Chunk, IndexedSource, IngestReport
 from assistant.settings import Settings
-
-
-class IndexStoreError(Exception):
-    pass
-
-
-class IndexedSource(BaseModel):
-    source: str
-    title: str
-    source_hash: str
-    pages: int
-    chunk_ids: list[str]
-    chunks_expected: int
-    record_id: str | None = None
-    indexed_at: str
-
-    @property
-    def complete(self) -> bool:
-        """False when a crash cut the writing of this source's chunks short: it is then indexed again."""
-        return len(self.chunk_ids) == self.chunks_expected
 
 
 def open_client(settings: Settings) -> ClientAPI:

@@ -7,7 +7,6 @@ it was built from, so that a start never rebuilds it and a stale copy is never u
 import json
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import bm25s
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
-from assistant.text import sha256_hex
+from assistant.text import lexical_form, sha256_hex
 
 _ELISION = re.compile(r"\b(?:qu|jusqu|lorsqu|puisqu|quoiqu|[cdjlmnst])['’]", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
@@ -23,18 +22,14 @@ _STEMMER = Stemmer.Stemmer("french")
 STAMP_FILE = "stamp.json"
 
 
-def fold_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-_STOP_WORDS = frozenset(fold_accents(word) for word in (*STOPWORDS_FRENCH, *STOPWORDS_EN))
+_STOP_WORDS = frozenset(lexical_form(word) for word in (*STOPWORDS_FRENCH, *STOPWORDS_EN))
 
 
 def analyze(text: str) -> list[str]:
     """Terms for BM25: lower case, elisions split (l’actif -> actif), accents folded before stemming so that
     text typed without accents meets the corpus («securisee» and «sécurisées» give one stem), stop words
     out, French stems."""
-    words = _WORD.findall(fold_accents(_ELISION.sub(" ", text.lower())))
+    words = _WORD.findall(lexical_form(_ELISION.sub(" ", text.lower())))
     return _STEMMER.stemWords([word for word in words if word not in _STOP_WORDS and (len(word) > 1 or word.isdigit())])
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from assistant.catalogue import RecordError, read_record
+from assistant.catalogue import read_record
+from assistant.errors import LoadError, RecordError
 from assistant.models import LoadedSource, Page
 from assistant.settings import Settings
 from assistant.text import clean_page_text, sha256_hex
@@ -14,19 +15,11 @@ from assistant.text import clean_page_text, sha256_hex
 PDF_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md"}
 RECORD_SUFFIXES = {".yaml", ".yml"}
-SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES | RECORD_SUFFIXES
+DOCUMENT_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES  # what the web app may serve: never HTML or SVG, which would run
+SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES | RECORD_SUFFIXES
 
 # pypdf logs every repair it attempts on a damaged file; the one-line LoadError is what the user needs.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
-
-
-class LoadError(Exception):
-    """A source that cannot be read; str() is one line naming the file and the reason."""
-
-    def __init__(self, source: str, reason: str):
-        super().__init__(f"{source}: {reason}")
-        self.source = source
-        self.reason = reason
 
 
 def discover(root: Path) -> list[Path]:
@@ -67,7 +60,7 @@ def load_source(path: Path, settings: Settings) -> LoadedSource:
                             pages=[Page(text=text)])
     if suffix in RECORD_SUFFIXES:
         try:
-            record = read_record(path)
+            record = read_record(path, settings.home)
         except RecordError as error:
             raise LoadError(source, ": ".join(part for part in (error.field, error.reason) if part)) from error
         return LoadedSource(path=source, title=record.name, source_hash=sha256_hex(data),

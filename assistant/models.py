@@ -4,16 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant.labels import Kind, Language, display_name, level_label
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-
-Kind = Literal["asset", "project", "program"]
-
-LEVEL_LABELS_FR = {
-    1: "Actif dupliqué",
-    2: "Actif partagé",
-    3: "Fondation numérique gouvernementale",
-    4: "Solution d'affaires gouvernementale",
-}
 
 
 class SourceRef(BaseModel):
@@ -74,11 +67,15 @@ class CatalogueRecord(BaseModel):
 
     @property
     def level_label(self) -> str | None:
-        return LEVEL_LABELS_FR.get(self.level) if self.level else None
+        return level_label(self.level)
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name, self.acronym)
 
     def text(self) -> str:
         """The record as the text that is chunked and embedded: what a user's need would match."""
-        lines = [self.name if not self.acronym else f"{self.name} ({self.acronym})", self.description]
+        lines = [self.display_name, self.description]
         if self.sub_projects:
             lines.append("Projets : " + "; ".join(p.name for p in self.sub_projects))
         if self.owner:
@@ -129,6 +126,34 @@ class Chunk(BaseModel):
         return {k: v for k, v in self.model_dump(exclude={"id", "text"}).items() if v is not None}
 
 
+class IndexedSource(BaseModel):
+    source: str
+    title: str
+    source_hash: str
+    pages: int
+    chunk_ids: list[str]
+    chunks_expected: int
+    record_id: str | None = None
+    indexed_at: str
+
+    @property
+    def complete(self) -> bool:
+        """False when a crash cut the writing of this source's chunks short: it is then indexed again."""
+        return len(self.chunk_ids) == self.chunks_expected
+
+
+class Filters(BaseModel):
+    """Narrow a search. Kind, owner and level apply to catalogue records; source to any passage."""
+
+    kind: Kind | None = None
+    owner: str | None = Field(None, description="Part of the owner's name, case and accents ignored.")
+    level: int | None = Field(None, ge=1, le=4)
+    source: str | None = Field(None, description="A source path relative to the project root.")
+
+    def active(self) -> bool:
+        return any(value is not None for value in self.model_dump().values())
+
+
 class IngestReport(BaseModel):
     added: list[str] = Field(default_factory=list)
     updated: list[str] = Field(default_factory=list)
@@ -146,7 +171,6 @@ class IngestReport(BaseModel):
 
 # --- Answers --------------------------------------------------------------------------------------------
 
-Language = Literal["fr", "en"]
 Verdict = Literal["existing_asset", "similar_initiative", "no_match", "information"]
 
 
@@ -160,6 +184,10 @@ class Citation(BaseModel):
     record_id: str | None = Field(None, description="The catalogue record this citation supports, if any.")
     quote: str
 
+    @property
+    def ref(self) -> SourceRef:
+        return SourceRef(document=self.source, page=self.page, quote=self.quote)
+
 
 class AssetResult(BaseModel):
     id: str
@@ -172,6 +200,10 @@ class AssetResult(BaseModel):
     status: str | None = None
     score: float = Field(description="Estimated probability that the record fits the need (0-1).")
     citations: list[int] = Field(default_factory=list, description="The [n] backing this asset's facts.")
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name, self.acronym)
 
 
 class SuggestedLevel(BaseModel):
@@ -197,3 +229,22 @@ class Answer(BaseModel):
     generator: str = Field("extractive", description="Who wrote the prose: 'extractive', or the language model.")
     notice: str | None = Field(None, description="Why the language model's text was not used, when it was not.")
     seconds: float = 0.0
+
+
+class Restart(BaseModel):
+    """A stream event: what was written so far is withdrawn; the extractive answer follows, after the notice."""
+
+    notice: str
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
+
+
+class PageImage(BaseModel):
+    png: bytes
+    page: int
+    pages: int
+    width: int
+    height: int
+    highlighted: bool
+    boxes: list[Box]

@@ -12,9 +12,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
-from pydantic import BaseModel
-
-from assistant.load import LoadError
+from assistant.errors import LoadError
+from assistant.models import Box, PageImage
 from assistant.text import locate
 
 PAGE_WIDTH_PX = 1100
@@ -23,19 +22,6 @@ HIGHLIGHT_EDGE = (214, 120, 0, 255)
 
 # PDFium is not thread-safe, and the web app serves requests from a thread pool.
 _PDFIUM = threading.Lock()
-
-Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
-
-
-class PageImage(BaseModel):
-    png: bytes
-    page: int
-    pages: int
-    width: int
-    height: int
-    highlighted: bool
-    boxes: list[Box]
-
 
 def to_pixels(rect: Box, page_height: float, scale: float) -> Box:
     """A PDF rectangle (left, bottom, right, top; origin at the bottom left) as image pixels (origin top left)."""

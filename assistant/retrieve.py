@@ -17,26 +17,16 @@ from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
 
 from assistant.embed import Embedder, get_embedder
-from assistant.index import IndexStoreError, describe_store, open_client, open_collection, sync_lexical
-from assistant.lexical import LexicalIndex, fold_accents
-from assistant.models import CatalogueRecord, Kind
+from assistant.errors import IndexStoreError
+from assistant.index import describe_store, open_client, open_collection, sync_lexical
+from assistant.labels import Kind
+from assistant.lexical import LexicalIndex
+from assistant.models import CatalogueRecord, Filters
 from assistant.settings import Settings
-from assistant.text import sha256_hex
+from assistant.text import match_form, sha256_hex
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60  # the constant of Cormack et al. (2009); it damps the weight of the very first ranks
-
-
-class Filters(BaseModel):
-    """Narrow a search. Kind, owner and level apply to catalogue records; source to any passage."""
-
-    kind: Kind | None = None
-    owner: str | None = Field(None, description="Part of the owner's name, case and accents ignored.")
-    level: int | None = Field(None, ge=1, le=4)
-    source: str | None = Field(None, description="A source path relative to the project root.")
-
-    def active(self) -> bool:
-        return any(value is not None for value in self.model_dump().values())
 
 
 class Passage(BaseModel):
@@ -57,10 +47,6 @@ class Passage(BaseModel):
     lexical_rank: int | None = None
 
 
-def normalized(text: str) -> str:
-    return " ".join(fold_accents(text).lower().split())
-
-
 def passes(metadata: dict, filters: Filters | None) -> bool:
     """Whether a chunk is kept under the filters. Document passages (no record) are never excluded by kind,
     owner or level: they hold the criteria and the context the answer cites."""
@@ -74,7 +60,11 @@ def passes(metadata: dict, filters: Filters | None) -> bool:
         return False
     if filters.level and metadata.get("level") != filters.level:
         return False
-    return not filters.owner or normalized(filters.owner) in normalized(metadata.get("owner") or "")
+    return not filters.owner or _loose(filters.owner) in _loose(str(metadata.get("owner") or ""))
+
+
+def _loose(text: str) -> str:
+    return " ".join(match_form(text).split())
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
@@ -153,7 +143,7 @@ def facets_of(record: CatalogueRecord) -> list[str]:
     """The short texts that each say what a record is for: its name, each sentence of its description,
     each keyword, each sub-project. Matched one by one, a need meets the one facet it is about instead of
     the blurred average of a whole record."""
-    name = f"{record.name} ({record.acronym})" if record.acronym else record.name
+    name = record.display_name
     sentences = [part.strip() for part in re.split(r"(?<=[.;:])\s+", record.description) if len(part.strip()) > 15]
     return [name, *sentences, *record.keywords.fr, *record.keywords.en, *(p.name for p in record.sub_projects)]
 

@@ -1,13 +1,22 @@
 """One typed settings object, read from ASSISTANT_* environment variables and an optional .env file."""
 
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.labels import Generator
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_name(path: Path, home: Path) -> str:
+    """A source's identity: its path relative to the project root when inside it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(home.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
 
 
 class Settings(BaseSettings):
@@ -32,7 +41,11 @@ class Settings(BaseSettings):
     web_username: str | None = Field(None, description="With web_password: the login the web app asks for.")
     web_password: SecretStr | None = Field(None, description="With web_username: the login the web app asks for.")
     feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file of the advisors' feedback.")
-    generator: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+    calibration_file: Path | None = Field(None, description="The fit decision's calibrations (JSON); unset means "
+                                          "the file shipped in the package, which `assistant calibrate` updates.")
+    dev_set: Path = Field(Path("eval/dev-set.yaml"), description="The labelled set that calibration and "
+                          "`assistant eval` read by default.")
+    generator: Generator = Field(
         "extractive", description="Who writes the prose: 'extractive' (no language model), 'openai' (any "
         "OpenAI-compatible endpoint), 'ollama', or 'llamacpp' (a local GGUF file; the [llm] extra).")
     llm_base_url: str | None = Field(None, description="openai/ollama: the endpoint, e.g. http://127.0.0.1:8080/v1.")
@@ -59,18 +72,14 @@ class Settings(BaseSettings):
         return value if value.is_absolute() else (self.home / value)
 
     @property
+    def calibration_path(self) -> Path | None:
+        return self.path(self.calibration_file) if self.calibration_file else None
+
+    @property
     def source_dirs(self) -> list[Path]:
         return [self.path(self.documents_dir), self.path(self.catalogue_dir)]
 
     def relative(self, path: Path) -> str:
         """A source's identity: its path relative to the project root when inside it, else absolute."""
-        resolved = path.resolve()
-        try:
-            return resolved.relative_to(self.home.resolve()).as_posix()
-        except ValueError:
-            return resolved.as_posix()
+        return source_name(path, self.home)
 
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

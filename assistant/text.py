@@ -1,4 +1,15 @@
-"""Small pure helpers on text, shared by loading, chunking and citation checks."""
+"""Every text normaliser of the package, each named by what it is for, and the small text helpers around them.
+
+| normaliser | contract | used for |
+|---|---|---|
+| `display_form` | NFC, runs of whitespace as one space | showing a quote; comparing a quote with its page word for word |
+| `quote_form` | compatibility forms split, typographic quotes straight, no accents, case folded | finding a quote's letters on a page (`locate`) |
+| `match_form` | lower case, no accents, straight apostrophes, one character for one | the phrases of a need, names in passages, owners; a match's span is the span in the text |
+| `lexical_form` | accents folded, case and everything else kept | BM25 analysis (lexical.analyze lowers and stems after it) |
+| `identifier_form` | lower-case ASCII, œ → oe | record ids, catalogue search |
+
+An accent fix belongs to the normaliser whose use it concerns, and nowhere else.
+"""
 
 import hashlib
 import re
@@ -7,6 +18,8 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"\s+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "‐": "-", "‑": "-",
+                             "–": "-", "—": "-"})
 
 
 def clean_page_text(text: str) -> str:
@@ -17,25 +30,38 @@ def clean_page_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", lines).strip()
 
 
-def squash(text: str) -> str:
+def display_form(text: str) -> str:
     """One canonical spacing: what a quote and a page are compared on (line wraps do not count)."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def quote_on_page(quote: str, page_text: str) -> bool:
-    """True when the quote appears word for word on the page, whatever the line breaks."""
-    needle = squash(quote)
-    return bool(needle) and needle in squash(page_text)
-
-
-_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "‐": "-", "‑": "-",
-                             "–": "-", "—": "-"})
-
-
-def _comparable(text: str) -> str:
+def quote_form(text: str) -> str:
     """Compatibility-decomposed (ligatures split), accents dropped, case folded: 'é' and 'e'+U+0301 compare equal."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def lexical_form(text: str) -> str:
+    """Accents folded (NFKD without combining marks), case kept."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def match_form(text: str) -> str:
+    """Lower case, no accents, straight apostrophes, character for character: a match's span in the result is
+    the span of the phrase in the text."""
+    return "".join((lexical_form(char).lower() or char)[:1] for char in text.replace("’", "'"))
+
+
+def identifier_form(text: str) -> str:
+    """Lower-case ASCII: 'Québec Œuvre' -> 'quebec oeuvre' (what record ids and catalogue searches compare)."""
+    folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'"))
+    return folded.encode("ascii", "ignore").decode()
+
+
+def quote_on_page(quote: str, page_text: str) -> bool:
+    """True when the quote appears word for word on the page, whatever the line breaks."""
+    needle = display_form(quote)
+    return bool(needle) and needle in display_form(page_text)
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:
@@ -47,11 +73,11 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     letters: list[str] = []
     origins: list[int] = []
     for index, char in enumerate(text):
-        for letter in _comparable(char):
+        for letter in quote_form(char):
             if not letter.isspace():
                 letters.append(letter)
                 origins.append(index)
-    needle = "".join(letter for letter in _comparable(quote) if not letter.isspace())
+    needle = "".join(letter for letter in quote_form(quote) if not letter.isspace())
     at = "".join(letters).find(needle) if needle else -1
     if at < 0:
         return None
@@ -76,7 +102,7 @@ _FR_WORDS = frozenset("le la les un une des du de est sont nous notre nos vous v
 
 def sentences(text: str) -> list[str]:
     """A passage cut into sentences and bullet items, lines joined: each can be quoted as it is on the page."""
-    return [part.strip() for part in _SENTENCE_END.split(squash(text)) if len(part.strip()) > 3]
+    return [part.strip() for part in _SENTENCE_END.split(display_form(text)) if len(part.strip()) > 3]
 
 
 def detect_language(text: str, default: str = "fr") -> str:

@@ -1,0 +1,149 @@
+"""The engine: the one object every interface holds (CLI commands, web app, evaluation), built from a Settings value.
+
+Interfaces call its public methods and nothing below it. It opens the index on first use, once, under a lock, so
+that threads answering at the same time share one opened pipeline; `reload()` swaps in a newly opened one, and
+each question keeps the pipeline it started with. Importing this module is cheap: the models and the index are
+loaded when the pipeline is first opened.
+"""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import MissingExtra
+from assistant.labels import GENERATOR_NOTICES, Generator
+from assistant.models import (
+    Answer,
+    CatalogueRecord,
+    Filters,
+    IndexedSource,
+    IngestReport,
+    PageImage,
+    Restart,
+    SourceRef,
+)
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Pipeline
+    from assistant.retrieve import Mode
+
+
+class Engine:
+    def __init__(self, settings: Settings, mode: "Mode" = "hybrid", calibrated: bool = True):
+        """`mode` chooses the retrieval (hybrid, dense, lexical: the evaluation's ablations); `calibrated=False`
+        opens the index without a fit decision, for `assistant calibrate` to fit one."""
+        self.settings = settings
+        self.mode = mode
+        self.calibrated = calibrated
+        self._lock = threading.Lock()
+        self._pipeline: Pipeline | None = None
+
+    def pipeline(self) -> "Pipeline":
+        """The opened pipeline (opened now if it is not yet). AskError when the index cannot be opened."""
+        pipeline = self._pipeline
+        if pipeline is None:
+            with self._lock:
+                if self._pipeline is None:
+                    from assistant.pipeline import Pipeline  # the models and the index load here, once
+
+                    self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
+                pipeline = self._pipeline
+        return pipeline
+
+    def reload(self) -> None:
+        """Open the index again (after an ingest, say) and answer the next questions from it."""
+        from assistant.pipeline import Pipeline
+
+        opened = Pipeline.open(self.settings, self.mode, self.calibrated)
+        with self._lock:
+            self._pipeline = opened
+
+    # --- Questions -----------------------------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[str] | None = None, filters: Filters | None = None,
+            generator: Generator | None = None) -> Answer:
+        """The answer to a need or a question. With a language model as generator (the settings', or
+        `generator`), its checked prose, or the extractive answer with a notice saying why not."""
+        if (generator or self.settings.generator) == "extractive":
+            return self.pipeline().answer(question, history or [], filters)
+        return next(piece for piece in self.stream(question, history, filters, generator)
+                    if isinstance(piece, Answer))
+
+    def stream(self, question: str, history: list[str] | None = None, filters: Filters | None = None,
+               generator: Generator | None = None) -> Iterator[str | Restart | Answer]:
+        """The answer as it is written: pieces of Markdown in order (a Restart withdraws what came before it and
+        says why), then the whole Answer.
+
+        The extractive composer writes an answer at once, so its pieces are its paragraphs; a language model's
+        pieces are its tokens, checked once complete (assistant/generate.py).
+        """
+        from assistant.generate import chat_model, paragraphs, write
+
+        answer = self.pipeline().answer(question, history or [], filters)
+        settings = self.settings if generator is None else self.settings.model_copy(update={"generator": generator})
+        try:
+            model = chat_model(settings)
+        except MissingExtra as missing:
+            notice = GENERATOR_NOTICES[answer.language]["missing_extra"].format(
+                generator=settings.generator, extra=missing.extra, install=missing.install)
+            answer = answer.model_copy(update={"notice": notice})
+            model = None
+        if model is None:
+            yield from paragraphs(answer.answer)
+            yield answer
+            return
+        yield from write(answer, model, f"{settings.generator}:{settings.llm_model or 'défaut'}", settings.llm_timeout)
+
+    def evidence_for(self, question: str, history: list[str] | None = None) -> dict[str, list[float]]:
+        """Each candidate record's fit features for this need, read exactly as `ask` reads it (calibration)."""
+        return self.pipeline().evidence_for(question, history or [])
+
+    # --- What the index holds ------------------------------------------------------------------------------
+
+    @property
+    def embedder_name(self) -> str:
+        return self.pipeline().retriever.embedder.name
+
+    def records(self) -> list[CatalogueRecord]:
+        """The catalogue records the answers draw on (those in the index), sorted by name."""
+        return sorted(self.pipeline().facets.records.values(), key=lambda record: record.name.casefold())
+
+    def document_titles(self) -> dict[str, str]:
+        """Each indexed source's title, by path."""
+        return self.pipeline().titles
+
+    def indexed_documents(self) -> list[IndexedSource]:
+        """Every indexed source with its pages, chunks and indexing time, sorted by path."""
+        return sorted(self.pipeline().sources.values(), key=lambda source: source.source)
+
+    def source_path(self, source: str) -> Path:
+        """The file of an indexed source (sources are named relative to the project root)."""
+        return self.settings.home / source
+
+    def verify(self, ref: SourceRef) -> bool:
+        """Whether the quote is word for word on that page of that source (a Citation gives its `.ref`)."""
+        from assistant.pipeline import quote_is_on_page
+
+        return quote_is_on_page(self.source_path(ref.document), ref.page, ref.quote)
+
+    def page_image(self, source: str, page: int, quote: str | None = None) -> PageImage:
+        """A page of a PDF source as an image, the quote highlighted; LoadError when it cannot be rendered."""
+        from assistant.pages import render_page
+
+        return render_page(self.source_path(source), page, quote)
+
+    # --- Writing the index ---------------------------------------------------------------------------------
+
+    def ingest(self, paths: list[Path] | None = None, rebuild: bool = False,
+               progress: bool | None = None) -> IngestReport:
+        """Bring the index in step with the corpus (or the given paths); the next question opens it anew."""
+        from assistant.embed import get_embedder
+        from assistant.index import ingest
+
+        report = ingest(self.settings, get_embedder(self.settings.embedder), paths, rebuild=rebuild,
+                        progress=progress)
+        with self._lock:
+            self._pipeline = None
+        return report

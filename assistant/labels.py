@@ -1,0 +1,167 @@
+"""Every user-facing label and fixed sentence, French and English side by side.
+
+Code asks for a label by key and language; no other module spells a level, a kind, a verdict or a notice.
+"""
+
+from typing import Literal, get_args
+
+Language = Literal["fr", "en"]
+Kind = Literal["asset", "project", "program"]
+Reason = Literal["wrong_asset", "missing_asset", "wrong_level", "wrong_source", "other"]
+Generator = Literal["extractive", "openai", "ollama", "llamacpp"]
+GENERATORS: tuple[Generator, ...] = get_args(Generator)
+
+LEVEL_LABELS: dict[Language, dict[int, str]] = {
+    "fr": {1: "Actif dupliqué", 2: "Actif partagé", 3: "Fondation numérique gouvernementale",
+           4: "Solution d'affaires gouvernementale"},
+    "en": {1: "Duplicated asset", 2: "Shared asset", 3: "Government digital foundation",
+           4: "Government business solution"},
+}
+
+KIND_LABELS: dict[Language, dict[Kind, str]] = {
+    "fr": {"asset": "actif en service", "project": "projet", "program": "programme"},
+    "en": {"asset": "asset in service", "project": "project", "program": "program"},
+}
+
+REASON_LABELS: dict[Reason, str] = {
+    "wrong_asset": "Mauvais actif", "missing_asset": "Actif manquant", "wrong_level": "Mauvais niveau",
+    "wrong_source": "Source erronée ou manquante", "other": "Autre",
+}
+
+
+def level_label(level: int | None, language: Language = "fr") -> str | None:
+    return LEVEL_LABELS[language].get(level) if level else None
+
+
+def kind_label(kind: Kind, language: Language = "fr", capitalized: bool = False) -> str:
+    label = KIND_LABELS[language][kind]
+    return label[:1].upper() + label[1:] if capitalized else label
+
+
+def display_name(name: str, acronym: str | None) -> str:
+    """How an asset is named to a user: «Service d’authentification gouvernementale (SAG)»."""
+    return f"{name} ({acronym})" if acronym else name
+
+
+# --- The answer (assistant.compose) ----------------------------------------------------------------------
+
+ANSWER_TEXT: dict[Language, dict[str, str]] = {
+    "fr": {
+        "existing_asset": "**Un actif existant répond probablement à votre besoin : {name}.**",
+        "similar_initiative": "**Aucun actif en service ne répond exactement, mais une initiative semblable existe : "
+                              "{name}.**",
+        "no_match": "**Aucun actif du catalogue ne répond à ce besoin.** Le processus passe donc à l’étape 2 : "
+                    "vérifier si d’autres organismes ont un besoin ou une initiative semblable {cite}.",
+        "assets": "Actifs et initiatives",
+        "level": "Niveau de mutualisation suggéré",
+        "steps": "Prochaines étapes",
+        "owner": "organisme responsable : {owner}",
+        "owner_unknown": "organisme responsable : non nommé dans les sources",
+        "level_of": "niveau {level} – {label}",
+        "status": "statut : {status}",
+        "fit": "pertinence estimée : {percent} %",
+        "level_asset": "« {name} » est classé au niveau {level} – {label} {cite}. Au niveau {level}, selon le MCN : "
+                       "{criteria}.",
+        "level_need": "Aucun actif en service ne fixe le niveau ; d’après la formulation de votre besoin, {evidence}. "
+                      "Ces critères sont ceux du niveau {level} – {label} {cite}.",
+        "level_evidence": "« {phrase} » renvoie au critère « {quote} » {cite}",
+        "level_none": "Les sources ne permettent pas de fixer le niveau : il dépend de qui opère l’actif et du nombre "
+                      "d’organismes qui l’utilisent ({levels}). {aeg}",
+        "aeg": "L’équipe de l’AEG accompagne l’organisme pour identifier le niveau applicable {cite}.",
+        "step_check": "Étape 1 : vérifier que « {name} » comble le besoin, en tout ou en partie {cite}.",
+        "step_contact_owner": "Communiquer avec {owner}, responsable de « {name} » {cite}.",
+        "step_contact_unknown": "Communiquer avec l’organisme responsable de « {name} » ; les sources ne le nomment "
+                                "pas, le MCN peut l’indiquer {cite}.",
+        "step_similar": "Étape 2 : vérifier avec {owner} si « {name} » peut être mis en commun avec votre besoin "
+                        "{cite}.",
+        "step_none_found": "Étape 1 : aucun actif existant du catalogue ne comble ce besoin {cite}.",
+        "step_others": "Étape 2 : vérifier si d’autres organismes publics ont des besoins similaires ou une "
+                       "initiative similaire {cite}.",
+        "step_level": "Si oui, identifier le niveau de mutualisation applicable avec l’accompagnement de l’équipe "
+                      "de l’AEG {cite}.",
+        "its_owner": "son organisme responsable",
+        "from_sources": "D’après les sources :",
+        "passage": "« {quote} » {cite} ({title}, {where})",
+        "page": "p. {page}",
+        "record": "fiche du catalogue",
+        "nothing": "Je n’ai trouvé dans les sources aucun passage qui réponde à cette question. Reformulez-la, ou "
+                   "décrivez votre besoin pour chercher un actif existant.",
+        "no_level": "Sans objet : la question ne décrit pas un besoin.",
+    },
+    "en": {
+        "existing_asset": "**An existing asset probably meets your need: {name}.**",
+        "similar_initiative": "**No asset in service meets it exactly, but a similar initiative exists: {name}.**",
+        "no_match": "**Nothing in the catalogue meets this need.** The process therefore moves to step 2: check "
+                    "whether other public bodies have a similar need or initiative {cite}.",
+        "assets": "Assets and initiatives",
+        "level": "Suggested mutualisation level",
+        "steps": "Next steps",
+        "owner": "responsible body: {owner}",
+        "owner_unknown": "responsible body: not named in the sources",
+        "level_of": "level {level} – {label}",
+        "status": "status: {status}",
+        "fit": "estimated fit: {percent}%",
+        "level_asset": "“{name}” is classified at level {level} – {label} {cite}. At level {level}, according to the "
+                       "MCN: {criteria}.",
+        "level_need": "No asset in service sets the level; from the wording of your need, {evidence}. These are the "
+                      "criteria of level {level} – {label} {cite}.",
+        "level_evidence": "“{phrase}” points to the criterion « {quote} » {cite}",
+        "level_none": "The sources do not settle the level: it depends on who operates the asset and how many "
+                      "bodies use it ({levels}). {aeg}",
+        "aeg": "The AEG team helps the body identify the applicable level {cite}.",
+        "step_check": "Step 1: check that “{name}” meets the need, in whole or in part {cite}.",
+        "step_contact_owner": "Contact {owner}, responsible for “{name}” {cite}.",
+        "step_contact_unknown": "Contact the body responsible for “{name}”; the sources do not name it, the MCN can "
+                                "tell you {cite}.",
+        "step_similar": "Step 2: check with {owner} whether “{name}” can be pooled with your need {cite}.",
+        "step_none_found": "Step 1: no existing asset in the catalogue meets this need {cite}.",
+        "step_others": "Step 2: check whether other public bodies have similar needs or a similar initiative "
+                       "{cite}.",
+        "step_level": "If so, identify the applicable mutualisation level, with the support of the AEG team {cite}.",
+        "its_owner": "its responsible body",
+        "from_sources": "From the sources:",
+        "passage": "« {quote} » {cite} ({title}, {where})",
+        "page": "p. {page}",
+        "record": "catalogue record",
+        "nothing": "I found no passage in the sources that answers this question. Rephrase it, or describe your "
+                   "need to look for an existing asset.",
+        "no_level": "Not applicable: the question does not describe a need.",
+    },
+}
+
+
+# --- The web app's panels (assistant.web) ----------------------------------------------------------------
+
+PANEL_TEXT: dict[Language, dict[str, str]] = {
+    "fr": {"assets": "Actifs proposés", "no_assets": "Aucun actif du catalogue ne répond à ce besoin.",
+           "no_assets_question": "Aucune fiche du catalogue n’est nommée dans cette réponse.",
+           "level": "Niveau de mutualisation suggéré", "no_level": "Non déterminé par les sources",
+           "steps": "Prochaines étapes", "owner": "Organisme responsable", "status": "Statut",
+           "fit": "Pertinence estimée", "low_fit": "pertinence incertaine", "sources": "Sources",
+           "unknown": "non précisé", "level_of": "Niveau", "basis_asset": "d’après le niveau de l’actif retenu",
+           "basis_need": "d’après la formulation du besoin", "basis_none": "les sources ne tranchent pas"},
+    "en": {"assets": "Suggested assets", "no_assets": "No catalogue asset meets this need.",
+           "no_assets_question": "No catalogue record is named in this answer.",
+           "level": "Suggested pooling level", "no_level": "Not settled by the sources",
+           "steps": "Next steps", "owner": "Owner", "status": "Status", "fit": "Estimated fit",
+           "low_fit": "uncertain fit", "sources": "Sources", "unknown": "not stated", "level_of": "Level",
+           "basis_asset": "from the level of the chosen asset", "basis_need": "from the wording of the need",
+           "basis_none": "the sources do not settle it"},
+}
+
+
+# --- Language-model answers (assistant.generate) ----------------------------------------------------------
+
+NO_ANSWER: dict[Language, str] = {"fr": "Les sources fournies ne permettent pas de répondre à cette question.",
+                                  "en": "The sources provided do not answer this question."}
+GENERATOR_NOTICES: dict[Language, dict[str, str]] = {
+    "fr": {"failed": "Réponse rédigée sans modèle de langue : le texte du modèle ne respectait pas les règles de "
+                     "citation ({problems}).",
+           "down": "Réponse rédigée sans modèle de langue : le modèle ne répond pas ({reason}).",
+           "missing_extra": "Réponse rédigée sans modèle de langue : le générateur « {generator} » demande le "
+                            "module optionnel [{extra}] ({install})."},
+    "en": {"failed": "Answer written without the language model: its text broke the citation rules ({problems}).",
+           "down": "Answer written without the language model: it is not responding ({reason}).",
+           "missing_extra": "Answer written without the language model: the “{generator}” generator needs the "
+                            "optional [{extra}] extra ({install})."},
+}
