@@ -26,6 +26,7 @@ from assistant.errors import (  # noqa: E402
 )
 from assistant.export import answer_with_sources, citation_line, conversation_markdown, sources_markdown  # noqa: E402
 from assistant.feedback import COMMENT_LIMIT, Feedback, FeedbackStore, StoredFeedback, export_csv  # noqa: E402
+from assistant.importers import FORMATS as IMPORT_FORMATS  # noqa: E402
 from assistant.importers import import_into_catalogue  # noqa: E402
 from assistant.labels import (  # noqa: E402
     GENERATORS,
@@ -58,7 +59,8 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.text import locate  # noqa: E402
 
 __all__ = [
-    "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "KIND_LABELS", "LEVEL_LABELS", "PANEL_TEXT", "REASON_LABELS", "Answer",
+    "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "LEVEL_LABELS", "PANEL_TEXT",
+    "REASON_LABELS", "Answer",
     "AskError", "AssetResult", "CatalogueRecord", "Citation", "EmbedderError", "Engine", "Feedback", "FeedbackError",
     "FeedbackStore", "Filters", "Generator", "IndexStoreError", "IndexedSource", "IngestReport", "Kind", "Language",
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",

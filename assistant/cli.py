@@ -1,26 +1,56 @@
-"""Command-line interface: `assistant ask`, `assistant ingest`, `assistant catalogue import|validate`,
-`assistant calibrate`."""
+"""Command-line interface: `assistant ask`, `ingest`, `catalogue import|validate`, `calibrate`, `eval`,
+`feedback export`.
+
+`run()` builds the settings and one Engine from them; every command receives that engine (click's context
+object) and uses the public API only. A failure is a CliError: one line on stderr, «Erreur : …», and an exit
+code: 1 for input that was refused, 2 for an assistant that cannot run.
+"""
 
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import click
+from pydantic import ValidationError
 
-from assistant import SYSTEM_NAMES
-from assistant.catalogue import read_catalogue, without_clashes, write_records
-from assistant.embed import EmbedderError, get_embedder
-from assistant.importers import import_records
-from assistant.index import IndexStoreError, ingest
-from assistant.models import IngestReport
-from assistant.settings import get_settings
+from assistant import (
+    GENERATORS,
+    IMPORT_FORMATS,
+    Answer,
+    AskError,
+    EmbedderError,
+    Engine,
+    FeedbackError,
+    FeedbackStore,
+    Filters,
+    IndexStoreError,
+    IngestReport,
+    Restart,
+    Settings,
+    export_csv,
+    import_into_catalogue,
+    read_catalogue,
+    sources_markdown,
+)
+
+REFUSED, CANNOT_RUN = 1, 2
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"Erreur : {message}", err=True)
-    sys.exit(code)
+class CliError(click.ClickException):
+    """Input refused: one line on stderr, and exit code 1."""
+
+    exit_code = REFUSED
+
+    def show(self, file=None) -> None:
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
+class CannotRun(CliError):
+    """The assistant cannot run (no index, no model, no calibration): exit code 2."""
+
+    exit_code = CANNOT_RUN
 
 
 def format_report(report: IngestReport) -> str:
@@ -45,19 +75,18 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Vider l’index et tout revectoriser (après un changement d’encodeur).")
 @click.option("--quiet", is_flag=True, help="Sans barre de progression.")
-def ingest_command(paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
+@click.pass_obj
+def ingest_command(engine: Engine, paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
     """Indexer les documents et les fiches du catalogue (le corpus par défaut), de façon incrémentale."""
-    settings = get_settings()
     try:
-        report = ingest(settings, get_embedder(settings.embedder), list(paths) or None, rebuild=rebuild,
-                        progress=False if quiet else None)
+        report = engine.ingest(list(paths) or None, rebuild=rebuild, progress=False if quiet else None)
     except (IndexStoreError, EmbedderError) as error:
-        fail(str(error), 2)
+        raise CannotRun(str(error)) from error
     for source, reason in sorted(report.failed.items()):
         click.echo(f"{source} : {reason}", err=True)
     click.echo(format_report(report))
     if not report.ok:
-        sys.exit(1)
+        sys.exit(REFUSED)
 
 
 @main.group()
@@ -67,41 +96,39 @@ def catalogue() -> None:
 
 @catalogue.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["publiccode", "ore", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), required=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dossier de destination (par défaut : le catalogue du corpus).")
 @click.option("--replace", is_flag=True, help="Remplacer les fiches du même identifiant déjà au catalogue.")
-def import_command(path: Path, fmt: str, out: Path | None, replace: bool) -> None:
+@click.pass_obj
+def import_command(engine: Engine, path: Path, fmt, out: Path | None, replace: bool) -> None:
     """Convertir des fiches publiccode.yml, Open Resource Exchange ou CSV en fiches du catalogue."""
-    settings = get_settings()
+    settings = engine.settings
     target = out or settings.path(settings.catalogue_dir)
-    records, errors = import_records(path, fmt)
-    if not replace:
-        records, clashes = without_clashes(records, target)
-        errors += clashes
+    written, errors = import_into_catalogue(path, fmt, target, settings.home, replace)
     for error in errors:
         click.echo(f"Refusée : {error}", err=True)
-    written = write_records(records, target)
     click.echo(f"{len(written)} fiches écrites dans {target}, {len(errors)} refusées.")
     if errors:
-        sys.exit(1)
+        sys.exit(REFUSED)
 
 
 @catalogue.command("validate")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-def validate_command(directory: Path | None) -> None:
+@click.pass_obj
+def validate_command(engine: Engine, directory: Path | None) -> None:
     """Vérifier toutes les fiches du catalogue."""
-    settings = get_settings()
+    settings = engine.settings
     folder = directory or settings.path(settings.catalogue_dir)
-    records, errors = read_catalogue(folder)
+    records, errors = read_catalogue(folder, settings.home)
     for error in errors:
         click.echo(f"Invalide : {error}", err=True)
     click.echo(f"{len(records)} fiches valides, {len(errors)} invalides dans {folder}.")
     if errors:
-        sys.exit(1)
+        sys.exit(REFUSED)
 
 
-def _stdin_cases():
+def stdin_cases() -> Iterator[tuple[str, list[str]]]:
     """One question per line; a line that is a JSON object may carry {"question": …, "history": […]}."""
     for line in sys.stdin:
         line = line.strip()
@@ -123,37 +150,33 @@ def _stdin_cases():
 @click.option("--owner", help="Seulement les fiches de cet organisme (partie du nom).")
 @click.option("--level", type=click.IntRange(1, 4), help="Seulement les fiches de ce niveau.")
 @click.option("--source", help="Seulement ce document (chemin relatif à la racine du projet).")
-@click.option("--generator", type=click.Choice(["extractive", "openai", "ollama", "llamacpp"]), default=None,
+@click.option("--generator", type=click.Choice(GENERATORS), default=None,
               help="Qui rédige : extractive (sans modèle) ou un modèle de langue (par défaut : les réglages).")
-def ask_command(question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source,
+@click.pass_obj
+def ask_command(engine: Engine, question: str, as_json: bool, history: tuple[str, ...], kind, owner, level, source,
                 generator) -> None:
     """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
-    from assistant import AskError, Filters, ask
-
     filters = Filters(kind=kind, owner=owner, level=level, source=source)
-    cases = _stdin_cases() if question == "-" else [(question, list(history))]
+    batch = question == "-"
     failed = False
-    for text, turns in cases:
+    for text, turns in stdin_cases() if batch else [(question, list(history))]:
         try:
             if as_json:
-                click.echo(ask(text, turns, filters, generator).model_dump_json())
+                click.echo(engine.ask(text, turns, filters, generator).model_dump_json())
             else:
-                print_streamed(text, turns, filters, generator)
+                print_streamed(engine, text, turns, filters, generator)
         except AskError as error:
-            failed = True
-            if as_json and question == "-":  # one line out per line in, even for a bad line
-                click.echo(json.dumps({"question": text, "error": str(error)}, ensure_ascii=False))
-                continue
-            fail(str(error), 2)
+            if not (as_json and batch):
+                raise CannotRun(str(error)) from error
+            failed = True  # one line out per line in, even for a bad line
+            click.echo(json.dumps({"question": text, "error": str(error)}, ensure_ascii=False))
     if failed:
-        sys.exit(1)
+        sys.exit(REFUSED)
 
 
-def print_streamed(question: str, history: list[str], filters, generator: str | None) -> None:
+def print_streamed(engine: Engine, question: str, history: list[str], filters: Filters, generator) -> None:
     """The answer printed as it is written (a withdrawn model text is followed by the notice), then its sources."""
-    from assistant import Answer, Restart, sources_markdown, stream
-
-    for piece in stream(question, history, filters, generator):
+    for piece in engine.stream(question, history, filters, generator):
         if isinstance(piece, Restart):
             click.echo(f"\n\n— {piece.notice}\n")
         elif isinstance(piece, Answer):
@@ -164,49 +187,56 @@ def print_streamed(question: str, history: list[str], filters, generator: str | 
 
 @main.command("calibrate")
 @click.option("--set", "dev_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Jeu étiqueté (par défaut : eval/dev-set.yaml).")
-def calibrate_command(dev_set: Path | None) -> None:
+              help="Jeu étiqueté (par défaut : celui des réglages, eval/dev-set.yaml).")
+@click.pass_obj
+def calibrate_command(engine: Engine, dev_set: Path | None) -> None:
     """Ajuster la décision « une fiche convient-elle? » sur la moitié d’ajustement du jeu de développement."""
-    from assistant.calibrate import calibrate
-    from assistant.evaluate import load_dev_set
-    from assistant.service import Assistant
+    from assistant.evaluation import calibrate
 
-    settings = get_settings()
-    assistant = Assistant.open(settings, calibrated=False)
-    fitted = calibrate(load_dev_set(dev_set or settings.home / "eval" / "dev-set.yaml"), assistant.evidence_for,
-                       assistant.retriever.embedder.name)
+    uncalibrated = Engine(engine.settings, calibrated=False)
+    try:
+        fitted = calibrate(read_labelled_set(engine.settings, dev_set), uncalibrated)
+    except AskError as error:
+        raise CannotRun(str(error)) from error
     click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
                f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
 
 
+def read_labelled_set(settings: Settings, path: Path | None):
+    from assistant.evaluation import load_dev_set
+
+    path = path or settings.path(settings.dev_set)
+    try:
+        return load_dev_set(path)
+    except (OSError, ValueError, ValidationError) as error:
+        raise CliError(f"{path} : jeu étiqueté illisible ({str(error).splitlines()[0]})") from error
+
+
 @main.command("eval")
 @click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Jeu étiqueté au format de eval/README.md (par défaut : eval/dev-set.yaml).")
+              help="Jeu étiqueté au format de eval/README.md (par défaut : celui des réglages, eval/dev-set.yaml).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/eval"),
               show_default=True, help="Dossier des résultats (results.json, report.md, graphiques PNG).")
-@click.option("--systems", default=",".join(SYSTEM_NAMES), show_default=True,
-              help="Systèmes à comparer, séparés par des virgules.")
-def eval_command(set_path: Path | None, out: Path, systems: str) -> None:
+@click.option("--systems", default=None,
+              help="Systèmes à comparer, séparés par des virgules (par défaut : tous : assistant, dense, bm25, "
+                   "minilm, baseline).")
+@click.pass_obj
+def eval_command(engine: Engine, set_path: Path | None, out: Path, systems: str | None) -> None:
     """Mesurer la qualité des réponses, avec la référence LangChain et les ablations côte à côte."""
-    from pydantic import ValidationError
+    from assistant.evaluation import SYSTEM_NAMES, run_evaluation
 
-    from assistant import AskError, load_dev_set, run_evaluation
-
-    settings = get_settings()
-    path = set_path or settings.home / "eval" / "dev-set.yaml"
-    names = [name.strip() for name in systems.split(",") if name.strip()]
+    settings = engine.settings
+    names = [name.strip() for name in (systems or ",".join(SYSTEM_NAMES)).split(",") if name.strip()]
     if unknown := [name for name in names if name not in SYSTEM_NAMES]:
-        fail(f"système inconnu : {', '.join(unknown)} (choix : {', '.join(SYSTEM_NAMES)})")
-    try:
-        dev = load_dev_set(path)
-    except (OSError, ValueError, ValidationError) as error:
-        fail(f"{path} : jeu étiqueté illisible ({str(error).splitlines()[0]})")
+        raise CliError(f"système inconnu : {', '.join(unknown)} (choix : {', '.join(SYSTEM_NAMES)})")
+    path = set_path or settings.path(settings.dev_set)
+    dev = read_labelled_set(settings, path)
     command = "assistant eval " + " ".join(sys.argv[2:])
     try:
-        written = run_evaluation(settings, dev, settings.relative(path), out, names, command.strip(),
+        written = run_evaluation(engine, dev, settings.relative(path), out, names, command.strip(),
                                  progress=sys.stderr.isatty())
     except (AskError, IndexStoreError, EmbedderError) as error:
-        fail(str(error), 2)
+        raise CannotRun(str(error)) from error
     click.echo("Écrits : " + ", ".join(str(p) for p in written))
 
 
@@ -218,18 +248,16 @@ def feedback() -> None:
 @feedback.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fichier CSV à écrire (par défaut : la sortie standard).")
-def feedback_export_command(out: Path | None) -> None:
+@click.pass_obj
+def feedback_export_command(engine: Engine, out: Path | None) -> None:
     """Exporter les avis en CSV : date, évaluation, raison, commentaire, question, réponse complète (JSON)."""
-    from assistant import FeedbackError, FeedbackStore, export_csv
-
-    settings = get_settings()
-    store = settings.path(settings.feedback_db)
+    store = engine.settings.path(engine.settings.feedback_db)
     if not store.exists():
-        fail(f"{store} : aucun avis enregistré pour l’instant")
+        raise CliError(f"{store} : aucun avis enregistré pour l’instant")
     try:
         items = FeedbackStore(store).all()
     except FeedbackError as error:
-        fail(str(error))
+        raise CliError(str(error)) from error
     if out is None:
         export_csv(items, sys.stdout)
         return
@@ -237,15 +265,29 @@ def feedback_export_command(out: Path | None) -> None:
         with out.open("w", encoding="utf-8", newline="") as handle:
             export_csv(items, handle)
     except OSError as error:
-        fail(f"{out} : écriture impossible ({error.strerror})")
+        raise CliError(f"{out} : écriture impossible ({error.strerror})") from error
     click.echo(f"{len(items)} avis exportés dans {out}.")
 
 
+def settings_error(error: ValidationError) -> str:
+    """A settings error in one line: the variable and the reason, never the value (it may be a secret)."""
+    first = error.errors()[0]
+    variable = "ASSISTANT_" + "_".join(str(part) for part in first["loc"]).upper() if first["loc"] else "réglages"
+    return f"réglage invalide {variable} : {first['msg']}"
+
+
 def run() -> None:
-    """Entry point that turns an unexpected failure into one line (ASSISTANT_DEBUG=1 shows the traceback)."""
+    """Entry point: the settings, one engine, the command; an unexpected failure is one line too
+    (ASSISTANT_DEBUG=1 shows the traceback)."""
     try:
-        main(standalone_mode=True)
+        settings = Settings()
+    except ValidationError as error:
+        CannotRun(settings_error(error)).show()
+        sys.exit(CANNOT_RUN)
+    try:
+        main(obj=Engine(settings), standalone_mode=True)
     except Exception as error:  # the last guard before a user would see a traceback
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        fail(f"{type(error).__name__} : {error} (ASSISTANT_DEBUG=1 pour le détail)")
+        CliError(f"{type(error).__name__} : {error} (ASSISTANT_DEBUG=1 pour le détail)").show()
+        sys.exit(REFUSED)

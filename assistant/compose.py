@@ -21,6 +21,7 @@ from assistant.models import (
 )
 from assistant.text import match_form
 
+
 @dataclass
 class CitationList:
     """The [n] of one answer: one number per distinct quote, only for quotes found on their page."""
@@ -82,7 +83,7 @@ def asset_result(asset: ScoredAsset, citations: CitationList, language: Language
     # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
     shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
     evidence_cite = citations.cite(shown, record.id)
-    if evidence_cite:
+    if shown and evidence_cite:
         lines.append(f"   > « {shown.quote} » {evidence_cite}")
     markers = (name_cite, level_cite, owner_cite, status_cite, evidence_cite)
     used = sorted({int(marker.strip("[]")) for marker in markers if marker})

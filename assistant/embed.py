@@ -34,7 +34,10 @@ class SentenceTransformerEmbedder(Embedder):
             raise EmbedderError(f"{model_path} : aucun modèle sentence-transformers dans ce dossier")
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         self.name = name
-        self.dimension = self._model.get_embedding_dimension()
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise EmbedderError(f"{model_path} : le modèle ne déclare pas sa dimension")
+        self.dimension = dimension
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)

@@ -85,11 +85,13 @@ class Engine:
         settings = self.settings if generator is None else self.settings.model_copy(update={"generator": generator})
         try:
             model = chat_model(settings)
-        except MissingExtra as missing:
+        except MissingExtra as missing:  # the extractive answer, saying which extra the model needs
             notice = GENERATOR_NOTICES[answer.language]["missing_extra"].format(
                 generator=settings.generator, extra=missing.extra, install=missing.install)
-            answer = answer.model_copy(update={"notice": notice})
-            model = None
+            yield Restart(notice=notice)
+            yield from paragraphs(answer.answer)
+            yield answer.model_copy(update={"notice": notice})
+            return
         if model is None:
             yield from paragraphs(answer.answer)
             yield answer

@@ -12,8 +12,10 @@ from itertools import count
 from pathlib import Path
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Include
 from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
@@ -64,15 +66,15 @@ def open_collection(client: ClientAPI, settings: Settings, embedder: Embedder) -
     return collection
 
 
-def read_all(collection: Collection, include: list[str], page_size: int = 5000) -> dict[str, list]:
+def read_all(collection: Collection, include: Include, page_size: int = 5000) -> dict[str, list]:
     """Every chunk's id and the asked fields, read page by page (Chroma caps one read)."""
     everything: dict[str, list] = {"ids": [], **{field: [] for field in include}}
     for offset in count(0, page_size):
         batch = collection.get(include=include, limit=page_size, offset=offset)
         if not batch["ids"]:
             return everything
-        for field in everything:
-            everything[field] += batch[field]
+        for field, values in everything.items():
+            values += batch[field] or []  # type: ignore[literal-required]  # field is "ids" or one of `include`
     return everything
 
 
@@ -122,7 +124,7 @@ def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[
         collection.upsert(
             ids=[chunk.id for chunk in part],
             documents=[chunk.text for chunk in part],
-            embeddings=vectors[start:start + batch_size],
+            embeddings=np.asarray(vectors[start:start + batch_size], dtype=np.float32),
             metadatas=[chunk.metadata() | {"indexed_at": indexed_at, "source_chunks": len(chunks)} for chunk in part],
         )
 
@@ -130,6 +132,28 @@ def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[
 def _delete_ids(collection: Collection, ids: list[str], batch_size: int) -> None:
     for start in range(0, len(ids), batch_size):
         collection.delete(ids=ids[start:start + batch_size])
+
+
+def _files_under(roots: list[Path], settings: Settings, report: IngestReport) -> dict[str, Path]:
+    """The files to index, by source name (overlapping arguments are read once); missing roots are reported."""
+    files: dict[str, Path] = {}
+    for root in roots:
+        if not root.exists():
+            report.failed[settings.relative(root)] = "fichier ou dossier introuvable"
+        for path in discover(root) if root.exists() else []:
+            files.setdefault(settings.relative(path), path)
+    return files
+
+
+def _gone(indexed: dict[str, IndexedSource], roots: list[Path], settings: Settings) -> list[str]:
+    """The indexed sources whose file is gone from a scanned folder."""
+    scanned_dirs = [root.resolve() for root in roots if root.is_dir()]
+    gone = []
+    for source in indexed:
+        path = (settings.home / source).resolve()
+        if not path.exists() and any(path.is_relative_to(folder) for folder in scanned_dirs):
+            gone.append(source)
+    return gone
 
 
 def ingest(
@@ -154,22 +178,12 @@ def ingest(
 
     report = IngestReport()
     roots = paths or settings.source_dirs
-    files: dict[str, Path] = {}  # by source, so that overlapping arguments are read once
-    for root in roots:
-        if not root.exists():
-            report.failed[settings.relative(root)] = "fichier ou dossier introuvable"
-        for path in discover(root) if root.exists() else []:
-            files.setdefault(settings.relative(path), path)
+    files = _files_under(roots, settings, report)
     indexed = indexed_sources(collection)
-
     # Removals first, so that a record moved to another file does not clash with its former self.
-    scanned_dirs = [root.resolve() for root in roots if root.is_dir()]
-    for source, entry in list(indexed.items()):
-        path = (settings.home / source).resolve()
-        if not path.exists() and any(path.is_relative_to(folder) for folder in scanned_dirs):
-            _delete_ids(collection, entry.chunk_ids, batch_size)
-            report.removed.append(source)
-            del indexed[source]
+    for source in _gone(indexed, roots, settings):
+        _delete_ids(collection, indexed.pop(source).chunk_ids, batch_size)
+        report.removed.append(source)
     record_sources = {entry.record_id: source for source, entry in indexed.items() if entry.record_id}
 
     bar_disabled = None if progress is None else not progress  # None: shown only on a terminal

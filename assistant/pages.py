@@ -12,6 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
+
 from assistant.errors import LoadError
 from assistant.models import Box, PageImage
 from assistant.text import locate

@@ -8,9 +8,10 @@ absolute measure the decisions downstream can set a threshold on.
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from chromadb.api.models.Collection import Collection
@@ -47,7 +48,7 @@ class Passage(BaseModel):
     lexical_rank: int | None = None
 
 
-def passes(metadata: dict, filters: Filters | None) -> bool:
+def passes(metadata: Mapping[str, Any], filters: Filters | None) -> bool:
     """Whether a chunk is kept under the filters. Document passages (no record) are never excluded by kind,
     owner or level: they hold the criteria and the context the answer cites."""
     if not filters:
@@ -115,8 +116,9 @@ class Retriever:
         chunks = self.collection.get(ids=candidates if filtering else candidates[: 2 * k],
                                      include=["documents", "metadatas", "embeddings"])
         passages = []
-        for chunk_id, text, metadata, embedding in zip(chunks["ids"], chunks["documents"], chunks["metadatas"],
-                                                       chunks["embeddings"], strict=True):
+        texts, metadatas, embeddings = chunks["documents"] or [], chunks["metadatas"] or [], chunks["embeddings"]
+        for chunk_id, text, metadata, embedding in zip(chunks["ids"], texts, metadatas,
+                                                       [] if embeddings is None else embeddings, strict=True):
             if not passes(metadata, filters):
                 continue
             similarity = float(np.dot(vector, np.asarray(embedding)) /

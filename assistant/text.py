@@ -1,12 +1,14 @@
 """Every text normaliser of the package, each named by what it is for, and the small text helpers around them.
 
-| normaliser | contract | used for |
-|---|---|---|
-| `display_form` | NFC, runs of whitespace as one space | showing a quote; comparing a quote with its page word for word |
-| `quote_form` | compatibility forms split, typographic quotes straight, no accents, case folded | finding a quote's letters on a page (`locate`) |
-| `match_form` | lower case, no accents, straight apostrophes, one character for one | the phrases of a need, names in passages, owners; a match's span is the span in the text |
-| `lexical_form` | accents folded, case and everything else kept | BM25 analysis (lexical.analyze lowers and stems after it) |
-| `identifier_form` | lower-case ASCII, œ → oe | record ids, catalogue search |
+- `display_form`: NFC, runs of whitespace as one space. For showing a quote, and for comparing a quote with its
+  page word for word.
+- `quote_form`: compatibility forms split, typographic quotes straight, no accents, case folded. For finding a
+  quote's letters on a page (`locate`), whatever the PDF's spacing.
+- `match_form`: lower case, no accents, straight apostrophes, one character for one (a match's span in the result
+  is its span in the text). For the phrases of a need (level cues), names in passages, owners.
+- `lexical_form`: accents folded, case and everything else kept. For BM25 analysis (`lexical.analyze` lowers and
+  stems after it).
+- `identifier_form`: lower-case ASCII, œ → oe. For record ids and catalogue searches.
 
 An accent fix belongs to the normaliser whose use it concerns, and nowhere else.
 """
@@ -14,6 +16,7 @@ An accent fix belongs to the normaliser whose use it concerns, and nowhere else.
 import hashlib
 import re
 import unicodedata
+from typing import Literal
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"\s+")
@@ -105,7 +108,7 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(display_form(text)) if len(part.strip()) > 3]
 
 
-def detect_language(text: str, default: str = "fr") -> str:
+def detect_language(text: str, default: Literal["fr", "en"] = "fr") -> Literal["fr", "en"]:
     """'en' or 'fr' by counting each language's function words; the default when neither leads."""
     words = re.findall(r"[\w'’-]+", text.lower().replace("’", "'"))
     english = sum(word in _EN_WORDS for word in words)

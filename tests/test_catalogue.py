@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO
 from pydantic import ValidationError
 
 from assistant.catalogue import RecordError, read_catalogue, read_record, slugify, write_records
 from assistant.importers import CSV_COLUMNS, from_csv, import_records
 from assistant.models import CatalogueRecord, SourceRef
-from assistant.settings import get_settings
+from assistant.settings import source_name
 from assistant.text import quote_on_page
 
 DATA = Path(__file__).parent / "data" / "catalogue"
@@ -32,7 +33,7 @@ def sample_records(samples: Path) -> list[CatalogueRecord]:
         (samples / "ore-ero" / "code", "ore"),
         (samples / "ore-ero" / "software", "ore"),
     ]:
-        found, errors = import_records(path, fmt)
+        found, errors = import_records(path, fmt, REPO)
         assert errors == [], [str(e) for e in errors]
         records += found
     return records
@@ -89,7 +90,7 @@ def test_record_error_from_validation_is_one_line() -> None:
 
 
 def test_publiccode_sample(samples: Path) -> None:
-    [record], errors = import_records(samples / "publiccode" / "publiccode.yml", "publiccode")
+    [record], errors = import_records(samples / "publiccode" / "publiccode.yml", "publiccode", REPO)
     assert errors == []
     data = _load(samples / "publiccode" / "publiccode.yml")
     assert (record.id, record.name, record.kind) == ("medusa", data["name"], "asset")
@@ -107,7 +108,7 @@ def test_publiccode_sample(samples: Path) -> None:
 
 
 def test_publiccode_minimal_sample(samples: Path) -> None:
-    [record], errors = import_records(samples / "publiccode" / "publiccode.minimal.yml", "publiccode")
+    [record], errors = import_records(samples / "publiccode" / "publiccode.minimal.yml", "publiccode", REPO)
     assert errors == []
     assert (record.id, record.name, record.owner, record.users) == ("medusa", "Medusa", None, [])
     assert record.keywords.en == ["Just one feature"]
@@ -116,7 +117,7 @@ def test_publiccode_minimal_sample(samples: Path) -> None:
 
 def test_ore_code_samples(samples: Path) -> None:
     files = sorted((samples / "ore-ero" / "code").glob("*.yml"))
-    records, errors = import_records(samples / "ore-ero" / "code", "ore")
+    records, errors = import_records(samples / "ore-ero" / "code", "ore", REPO)
     assert errors == []
     assert len(records) == sum(len(_load(f)["releases"]) for f in files) == 44
     by_id = {r.id: r for r in records}
@@ -136,11 +137,11 @@ def test_ore_code_samples(samples: Path) -> None:
 
 def test_ore_software_samples(samples: Path) -> None:
     files = sorted((samples / "ore-ero" / "software").glob("*.yml"))
-    records, errors = import_records(samples / "ore-ero" / "software", "ore")
+    records, errors = import_records(samples / "ore-ero" / "software", "ore", REPO)
     assert errors == []
     assert len(records) == len(files)
     for record, file in zip(records, files, strict=True):
-        assert record.sources[0].document == get_settings().relative(file)
+        assert record.sources[0].document == source_name(file, REPO)
         assert record.users == [a["adminCode"] for a in _load(file)["administrations"]]
         assert record.owner is None
     docker = next(r for r in records if r.id == "docker")
@@ -151,7 +152,7 @@ def test_ore_software_samples(samples: Path) -> None:
 
 
 def _document_text(document: str) -> str:
-    return get_settings().path(Path(document)).read_text(encoding="utf-8")
+    return (REPO / document).read_text(encoding="utf-8")
 
 
 def test_every_sample_quote_is_in_its_file(sample_records: list[CatalogueRecord]) -> None:
@@ -163,14 +164,14 @@ def test_every_sample_quote_is_in_its_file(sample_records: list[CatalogueRecord]
 
 
 def test_records_round_trip(sample_records: list[CatalogueRecord], tmp_path: Path) -> None:
-    csv_records, _ = import_records(DATA / "csv", "csv")
-    fixtures, _ = import_records(DATA / "publiccode", "publiccode")
+    csv_records, _ = import_records(DATA / "csv", "csv", REPO)
+    fixtures, _ = import_records(DATA / "publiccode", "publiccode", REPO)
     records = {r.id: r for r in [*sample_records, *csv_records, *fixtures]}  # both publiccode samples are 'medusa'
     paths = write_records(list(records.values()), tmp_path)
     assert [p.name for p in paths] == [f"{i}.yaml" for i in records]
     for path in paths:
-        assert read_record(path) == records[path.stem]
-    read, errors = read_catalogue(tmp_path)
+        assert read_record(path, REPO) == records[path.stem]
+    read, errors = read_catalogue(tmp_path, REPO)
     assert errors == [] and read == sorted(records.values(), key=lambda r: r.id)
     text = (tmp_path / "carnet-sante.yaml").read_text(encoding="utf-8")
     assert "Ministère de la Santé" in text and "null" not in text and "sub_projects" not in text
@@ -181,7 +182,7 @@ def test_records_round_trip(sample_records: list[CatalogueRecord], tmp_path: Pat
 
 
 def test_publiccode_in_french_and_bad_files() -> None:
-    records, errors = import_records(DATA / "publiccode", "publiccode")
+    records, errors = import_records(DATA / "publiccode", "publiccode", REPO)
     [record] = records
     assert record.id == "signature-quebec"
     assert record.description.startswith("Signature Québec permet aux employés")  # fr-CA before en
@@ -206,7 +207,7 @@ def test_publiccode_in_french_and_bad_files() -> None:
 
 
 def test_ore_fixtures_code_and_software_side_by_side() -> None:
-    records, errors = import_records(DATA / "ore", "ore")
+    records, errors = import_records(DATA / "ore", "ore", REPO)
     by_id = {r.id: r for r in records}
     assert sorted(by_id) == ["mcn-service-quebecois-d-authentification-gouvernementale", "postgresql"]
     release = by_id["mcn-service-quebecois-d-authentification-gouvernementale"]
@@ -223,13 +224,13 @@ def test_ore_fixtures_code_and_software_side_by_side() -> None:
 
 def test_ore_file_of_neither_kind(tmp_path: Path) -> None:
     (tmp_path / "schema.yml").write_text("software:\n  schemaVersion: str()\n", encoding="utf-8")
-    records, [err] = import_records(tmp_path, "ore")
+    records, [err] = import_records(tmp_path, "ore", REPO)
     assert records == []
     _one_line(err, "schema.yml", "ni un fichier de code ORE")
 
 
 def test_csv_fixture() -> None:
-    records, errors = import_records(DATA / "csv", "csv")
+    records, errors = import_records(DATA / "csv", "csv", REPO)
     by_id = {r.id: r for r in records}
     assert sorted(by_id) == ["carnet-sante", "plateforme-donnees", "zone-bom"]  # zone-bom's file starts with a BOM
     carnet = by_id["carnet-sante"]
@@ -245,7 +246,7 @@ def test_csv_fixture() -> None:
     assert by_id["plateforme-donnees"].description == "Une plateforme, sur\ndeux lignes"
     assert by_id["zone-bom"].url is None and by_id["zone-bom"].acronym is None
 
-    csv_file = get_settings().relative(DATA / "csv" / "records.csv")
+    csv_file = source_name(DATA / "csv" / "records.csv", REPO)
     assert [(e.file, e.field) for e in errors] == [
         (f"{csv_file}:4", "level"),
         (f"{csv_file}:5", "name"),
@@ -277,7 +278,7 @@ def test_csv_rows_that_cannot_make_a_record() -> None:
 
 
 def test_read_catalogue_reports_bad_files() -> None:
-    records, errors = read_catalogue(DATA / "records")
+    records, errors = read_catalogue(DATA / "records", REPO)
     assert [r.id for r in records] == ["carnet-sante"]
     by_file = {Path(e.file).name: e for e in errors}
     assert sorted(by_file) == ["a-list.yml", "bad-level.yaml", "broken.yaml", "carnet-sante.yml", "wrong-id.yaml"]
@@ -288,7 +289,7 @@ def test_read_catalogue_reports_bad_files() -> None:
     _one_line(by_file["bad-level.yaml"], "bad-level.yaml: level_sources:")
     _one_line(by_file["carnet-sante.yml"], "carnet-sante.yml: id: identifiant « carnet-sante » en double, déjà dans")
     with pytest.raises(RecordError, match="wrong-id.yaml: id:"):
-        read_record(DATA / "records" / "wrong-id.yaml")
+        read_record(DATA / "records" / "wrong-id.yaml", REPO)
 
 
 # ---- atomic writing
@@ -309,14 +310,14 @@ def test_write_records_is_atomic(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ancien.yaml", "deux.yaml", "un.yaml"]
     assert (tmp_path / "ancien.yaml").read_text(encoding="utf-8") == "id: ancien\n"
     assert (tmp_path / "deux.yaml").is_dir()
-    assert read_record(tmp_path / "un.yaml") == _record("un")
+    assert read_record(tmp_path / "un.yaml", REPO) == _record("un")
 
 
 def test_write_records_replaces_and_refuses_duplicates(tmp_path: Path) -> None:
     write_records([_record("un")], tmp_path / "new")
     changed = _record("un").model_copy(update={"status": "En production"})
     write_records([changed], tmp_path / "new")
-    assert read_record(tmp_path / "new" / "un.yaml") == changed
+    assert read_record(tmp_path / "new" / "un.yaml", REPO) == changed
     with pytest.raises(ValueError, match="duplicate record ids: un"):
         write_records([_record("un"), _record("un")], tmp_path / "new")
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["un.yaml"]

@@ -89,7 +89,7 @@ def test_import_refuses_bad_rows_and_writes_the_good_ones(tmp_path):
     assert result.returncode == 1
     refused = [line for line in result.stderr.splitlines() if line.startswith("Refusée")]
     assert refused and all("records.csv:" in line for line in refused)
-    records, errors = read_catalogue(out)
+    records, errors = read_catalogue(out, REPO)
     assert records and not errors
     assert not list(out.glob(".*"))  # no temporary file left behind
 

@@ -13,7 +13,7 @@ DECK = "corpus/documents/mcn-reponse-acces-DA2425-39-mutualisation.pdf"
 
 
 def curated_records():
-    records, errors = read_catalogue(REPO / "corpus" / "catalogue")
+    records, errors = read_catalogue(REPO / "corpus" / "catalogue", REPO)
     assert not errors, [str(e) for e in errors]
     return records
 

@@ -6,18 +6,10 @@ from pathlib import Path
 import pytest
 
 from assistant.decide import (
-    CRITERIA,
-    DECK,
-    LEVEL_HEADINGS,
-    STEP_1,
-    STEP_1_CONTACT,
-    STEP_2,
-    STEP_2_LEVEL,
     Calibration,
     choose_level,
     find_cues,
     fit_probability,
-    fold,
     is_follow_up,
     is_need,
     level_from_cues,
@@ -27,9 +19,10 @@ from assistant.decide import (
     topic_of,
 )
 from assistant.load import page_text
+from assistant.mcn import CRITERIA, DECK, LEVEL_HEADINGS, STEP_1, STEP_1_CONTACT, STEP_2, STEP_2_LEVEL
 from assistant.models import CatalogueRecord, SourceRef
 from assistant.retrieve import Passage
-from assistant.text import quote_on_page
+from assistant.text import match_form, quote_on_page
 
 REPO = Path(__file__).resolve().parents[1]
 DECK_REFS = [*(c.source for c in CRITERIA), *LEVEL_HEADINGS.values(), STEP_1, STEP_1_CONTACT, STEP_2, STEP_2_LEVEL]
@@ -138,9 +131,9 @@ def test_topic_of_a_need_without_cues_is_the_need_squashed():
     ("ÇA DÉPEND", "ca depend"),
     ("ﬁn œuvre", "fn œuvre"),  # a ligature keeps one character
 ])
-def test_fold_is_character_for_character(text, folded):
-    assert fold(text) == folded
-    assert len(fold(text)) == len(text)
+def test_match_form_is_character_for_character(text, folded):
+    assert match_form(text) == folded
+    assert len(match_form(text)) == len(text)
 
 
 # --- Need or question, follow-up ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ DEV_SET = yaml.safe_load((REPO / "eval" / "dev-set.yaml").read_text(encoding="ut
 
 
 def test_labels_name_real_records_with_their_stated_level():
-    records = {r.id: r for r in read_catalogue(REPO / "corpus" / "catalogue")[0]}
+    records = {r.id: r for r in read_catalogue(REPO / "corpus" / "catalogue", REPO)[0]}
     needs = DEV_SET["needs"]
     assert len({n["id"] for n in needs + DEV_SET["questions"]}) == len(needs) + len(DEV_SET["questions"])
     for need in needs:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from assistant.evaluate import (
+from assistant.evaluation.metrics import (
     NeedResult,
     citation_support,
     level_confusion,

@@ -41,7 +41,7 @@ def test_every_pdf_chunk_is_found_on_the_page_it_names(repo_settings, embedder):
 
 def test_catalogue_chunks_carry_the_record_fields(repo_settings, embedder):
     ingest(repo_settings, embedder, progress=False)
-    records, errors = read_catalogue(repo_settings.path(repo_settings.catalogue_dir))
+    records, errors = read_catalogue(repo_settings.path(repo_settings.catalogue_dir), repo_settings.home)
     assert not errors
     by_record = {meta["record_id"]: meta for _, _, meta in stored_chunks(repo_settings, embedder)
                  if "record_id" in meta}

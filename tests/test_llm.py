@@ -12,12 +12,9 @@ from conftest import free_port, running, web_server
 from gradio_client import Client
 from test_cli import run
 
-from assistant import service
-from assistant.generate import NO_ANSWER, Restart, chat_model, check, write
-from assistant.index import ingest
-from assistant.models import Answer
-from assistant.service import Assistant
-from assistant.settings import Settings
+from assistant import Answer, Engine, Restart, Settings
+from assistant.generate import chat_model, check, write
+from assistant.labels import NO_ANSWER
 
 pytestmark = pytest.mark.slow
 
@@ -48,13 +45,13 @@ def indexed(tmp_path_factory, embedder, llm_server) -> Settings:
 
     settings = Settings(_env_file=None, home=REPO, index_dir=tmp_path_factory.mktemp("index"), generator="openai",
                         llm_base_url=llm_server, llm_model="gemma", llm_timeout=120, llm_max_tokens=200)
-    assert ingest(settings, embedder, progress=False).ok
+    assert Engine(settings).ingest(progress=False).ok
     return settings
 
 
-def assert_checked(answer: Answer, engine: Assistant) -> None:
+def assert_checked(answer: Answer, engine: Engine) -> None:
     """Either the model's text passed the checks, or the extractive answer stands with the reason."""
-    assert all(engine.verify_citation(c) for c in answer.citations)
+    assert all(engine.verify(c.ref) for c in answer.citations)
     if answer.generator != "extractive":
         assert answer.notice is None
         assert check(answer.answer, {c.n for c in answer.citations}, answer.language) == []
@@ -62,10 +59,9 @@ def assert_checked(answer: Answer, engine: Assistant) -> None:
         assert answer.generator == "extractive" and answer.notice.startswith("Réponse rédigée sans modèle de langue")
 
 
-def test_the_model_streams_through_assistant_stream_and_its_text_is_checked(indexed, monkeypatch):
-    engine = Assistant.open(indexed)
-    monkeypatch.setattr(service, "default_assistant", lambda: engine)
-    events = list(service.stream(NEED))
+def test_the_model_streams_through_engine_stream_and_its_text_is_checked(indexed):
+    engine = Engine(indexed)
+    events = list(engine.stream(NEED))
     final = events[-1]
     model_pieces = [e for e in events[:next((i for i, e in enumerate(events) if isinstance(e, Restart)), -1)]
                     if isinstance(e, str)]
@@ -78,21 +74,19 @@ def test_the_model_streams_through_assistant_stream_and_its_text_is_checked(inde
                      ensure_ascii=False))
 
 
-def test_assistant_ask_with_the_openai_generator_returns_a_checked_answer(indexed, monkeypatch):
-    engine = Assistant.open(indexed)
-    monkeypatch.setattr(service, "default_assistant", lambda: engine)
-    answer = service.ask("Combien de projets compte le portefeuille?", generator="openai")
+def test_engine_ask_with_the_openai_generator_returns_a_checked_answer(indexed):
+    engine = Engine(indexed)
+    answer = engine.ask("Combien de projets compte le portefeuille?", generator="openai")
     assert_checked(answer, engine)
     assert answer.answer.strip() and (answer.notice or re.search(r"\[\d+\]", answer.answer)
                                       or answer.answer.strip() == NO_ANSWER["fr"])
 
 
-def test_a_backend_too_slow_falls_back_to_the_extractive_answer(indexed, monkeypatch):
-    engine = Assistant.open(indexed.model_copy(update={"llm_timeout": 0.01}))
-    monkeypatch.setattr(service, "default_assistant", lambda: engine)
-    answer = service.ask(NEED)
+def test_a_backend_too_slow_falls_back_to_the_extractive_answer(indexed):
+    engine = Engine(indexed.model_copy(update={"llm_timeout": 0.01}))
+    answer = engine.ask(NEED)
     assert answer.generator == "extractive" and "ne répond pas" in answer.notice
-    assert answer.answer == engine.ask(NEED).answer
+    assert answer.answer == engine.ask(NEED, generator="extractive").answer
 
 
 def test_the_cli_streams_the_model_and_ends_with_checked_sources(indexed, llm_server):
@@ -124,9 +118,9 @@ def test_the_web_app_streams_the_model_then_shows_a_checked_answer(llm_server, w
 
 
 def test_the_llamacpp_backend_runs_a_local_gguf_in_process(indexed, gguf):
-    engine = Assistant.open(indexed)
+    engine = Engine(indexed)
     model = chat_model(indexed.model_copy(update={"generator": "llamacpp", "llm_model": str(gguf),
                                                   "llm_max_tokens": 100}))
-    events = list(write(engine.ask(NEED), model, "llamacpp:gemma", timeout=120))
+    events = list(write(engine.ask(NEED, generator="extractive"), model, "llamacpp:gemma", timeout=120))
     assert sum(isinstance(event, str) for event in events) > 3
     assert_checked(events[-1], engine)

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.calibrate import best_threshold, fit_logistic
-from assistant.decide import DECK
+from assistant.evaluation.calibrate import best_threshold, fit_logistic
 from assistant.load import page_text
+from assistant.mcn import DECK
 from assistant.retrieve import Filters, passes, reciprocal_rank_fusion
 from assistant.text import detect_language, quote_on_page, sentences
 

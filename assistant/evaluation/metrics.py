@@ -1,7 +1,5 @@
-"""Evaluation: a labelled set (eval/dev-set.yaml by default), run through a system's `ask`, scored.
+"""Scores of one answer against its label (pure), and figures over many.
 
-The needs are split in two halves by the parity of their number: thresholds are fitted on the odd half
-(`tune`) and every figure is also reported on the even half (`held_out`), which fitting never sees.
 A system that takes no decision on the level or on «nothing fits» (the LangChain baseline) gets None for
 those figures: not applicable, never zero.
 """
@@ -10,53 +8,14 @@ import math
 import re
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field
 
+from assistant.evaluation.dataset import DevNeed, DevQuestion, Half
 from assistant.generate import MARKER, claims
 from assistant.lexical import analyze
-from assistant.models import Answer, Citation, Language
-from assistant.text import squash
-
-Half = Literal["tune", "held_out"]
-
-
-class DevNeed(BaseModel):
-    id: str
-    history: list[str] = Field(default_factory=list)
-    question: str
-    language: Language
-    expected_assets: list[str]
-    expected_level: int | None
-    no_match: bool
-    note: str = ""
-
-    @property
-    def half(self) -> Half:
-        return "tune" if int(re.sub(r"\D", "", self.id) or 0) % 2 else "held_out"
-
-
-class DevQuestion(BaseModel):
-    id: str
-    question: str
-    language: Language
-    expected_source: str
-    expected_pages: list[int]
-    expected_answer_contains: list[str]
-
-
-class DevSet(BaseModel):
-    needs: list[DevNeed]
-    questions: list[DevQuestion] = Field(default_factory=list)
-
-
-def load_dev_set(path: Path) -> DevSet:
-    return DevSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
+from assistant.models import Answer, Citation
+from assistant.text import display_form
 
 # --- Per-case scores (pure) -----------------------------------------------------------------------------
 
@@ -150,7 +109,7 @@ def score_question(question: DevQuestion, answer: Answer, verified: Callable[[Ci
         id=question.id, question=question.question,
         source_ok=any(c.source == question.expected_source and c.page in question.expected_pages
                       for c in answer.citations),
-        contains_ok=all(contains_loosely(squash(answer.answer), expected)
+        contains_ok=all(contains_loosely(display_form(answer.answer), expected)
                         for expected in question.expected_answer_contains),
         language_ok=answer.language == question.language,
         citations_ok=all(verified(c) for c in answer.citations), supported_claims=supported, claims=claims,
@@ -226,48 +185,7 @@ def latency_figures(seconds: list[float]) -> dict[str, float]:
             "max_ms": round(1000 * ordered[-1], 1)}
 
 
-# --- Systems --------------------------------------------------------------------------------------------
-
-@dataclass
-class System:
-    """Something that answers: our assistant in one configuration, or the baseline."""
-
-    name: str
-    ask: Callable[[str, list[str]], Answer]
-    description: str
-    decides_level: bool = True
-    decides_no_match: bool = True
-
-
-class SystemResult(BaseModel):
-    name: str
-    description: str
-    decides_level: bool
-    decides_no_match: bool
-    figures: dict
-    level_confusion: list[list[int]]
-    needs: list[NeedResult]
-    questions: list[QuestionResult]
-
-
-def run_dev_set(dev: DevSet, ask: Callable[..., Answer], verified: Callable[[Citation], bool],
-                progress: bool = False, label: str = "") -> tuple[list[NeedResult], list[QuestionResult]]:
-    """Every case of the set through `ask` (a need with its history), scored; one progress bar."""
-    from tqdm import tqdm
-
-    with tqdm(total=len(dev.needs) + len(dev.questions), desc=label or "Évaluation", disable=not progress,
-              leave=False) as bar:
-        needs, questions = [], []
-        for need in dev.needs:
-            needs.append(score_need(need, ask(need.question, need.history), verified))
-            bar.update()
-        for question in dev.questions:
-            questions.append(score_question(question, ask(question.question, []), verified))
-            bar.update()
-    return needs, questions
-
-
-def report(needs: list[NeedResult], questions: list[QuestionResult], decides_level: bool = True,
+def all_figures(needs: list[NeedResult], questions: list[QuestionResult], decides_level: bool = True,
            decides_no_match: bool = True) -> dict:
     """Every figure: needs overall and per half, document questions, latency over all cases."""
     halves = {f"needs_{half}": need_figures([r for r in needs if r.half == half], decides_level, decides_no_match)
@@ -276,15 +194,5 @@ def report(needs: list[NeedResult], questions: list[QuestionResult], decides_lev
         "needs": need_figures(needs, decides_level, decides_no_match),
         **halves,
         "questions": question_figures(questions),
-        "latency": latency_figures([r.seconds for r in [*needs, *questions]]),
+        "latency": latency_figures([r.seconds for r in needs] + [r.seconds for r in questions]),
     }
-
-
-def evaluate_system(dev: DevSet, system: System, verified: Callable[[Citation], bool],
-                    progress: bool = False) -> SystemResult:
-    needs, questions = run_dev_set(dev, system.ask, verified, progress, system.name)
-    return SystemResult(name=system.name, description=system.description, decides_level=system.decides_level,
-                        decides_no_match=system.decides_no_match,
-                        figures=report(needs, questions, system.decides_level, system.decides_no_match),
-                        level_confusion=level_confusion(needs) if system.decides_level else [],
-                        needs=needs, questions=questions)

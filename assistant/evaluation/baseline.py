@@ -20,8 +20,9 @@ from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 from pypdf import PdfReader
 
-from assistant.catalogue import RecordError, read_record
+from assistant.catalogue import read_record
 from assistant.embed import get_embedder
+from assistant.errors import RecordError
 from assistant.load import PDF_SUFFIXES, RECORD_SUFFIXES, discover
 from assistant.models import Answer, AssetResult, Citation, SuggestedLevel
 from assistant.settings import Settings
@@ -44,7 +45,7 @@ def load_documents(settings: Settings) -> list[Document]:
                 metadata = {"source": source}
                 if path.suffix.lower() in RECORD_SUFFIXES:
                     try:
-                        metadata["record_id"] = read_record(path).id
+                        metadata["record_id"] = read_record(path, settings.home).id
                     except RecordError:
                         continue
                 documents.append(Document(page_content=path.read_text(encoding="utf-8"), metadata=metadata))
@@ -67,7 +68,7 @@ class Baseline:
             for path in discover(folder):
                 if path.suffix.lower() in RECORD_SUFFIXES:
                     try:
-                        record = read_record(path)
+                        record = read_record(path, settings.home)
                     except RecordError:
                         continue
                     self.records[record.id] = record
@@ -76,14 +77,16 @@ class Baseline:
         started = time.perf_counter()
         query = " ".join([*(history or []), question])  # the recipe keeps no conversation; this is the fairest
         hits = self.store.similarity_search_with_relevance_scores(query, k=TOP_K)
-        citations, assets, lines = [], [], []
+        citations: list[Citation] = []
+        assets: list[AssetResult] = []
+        lines: list[str] = []
         for n, (document, relevance) in enumerate(hits, start=1):
             page = document.metadata.get("page")
             source = document.metadata["source"]
             citations.append(Citation(n=n, source=source, title=source, page=page + 1 if page is not None else None,
                                       record_id=document.metadata.get("record_id"), quote=document.page_content))
             lines.append(f"{n}. « {document.page_content} » [{n}]")
-            record = self.records.get(document.metadata.get("record_id"))
+            record = self.records.get(document.metadata.get("record_id") or "")
             if record and record.id not in [asset.id for asset in assets]:
                 assets.append(AssetResult(id=record.id, name=record.name, acronym=record.acronym, owner=record.owner,
                                           kind=record.kind, level=record.level, level_label=record.level_label,

@@ -1,25 +1,15 @@
-"""`assistant eval`: run a labelled set through several systems and write figures, a report and charts.
-
-Systems, all over the same sources: the assistant as shipped (hybrid retrieval, USE v3), its ablations (dense
-only, BM25 only, MiniLM instead of USE v3), and the plain LangChain recipe (assistant/baseline.py). Writes
-results.json (every figure and every case), report.md, and PNG charts.
-"""
+"""`assistant eval`: run a labelled set through several systems and write results.json (every figure and every
+case), report.md and PNG charts."""
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.evaluate import (
-    LEVELS,
-    DevSet,
-    System,
-    SystemResult,
-    evaluate_system,
-    hit_at,
-)
-from assistant.settings import Settings
+from assistant.engine import Engine
+from assistant.evaluation.dataset import DevSet
+from assistant.evaluation.metrics import LEVELS, hit_at
+from assistant.evaluation.systems import SystemResult, build_systems, evaluate_system
 
-SYSTEM_NAMES = ("assistant", "dense", "bm25", "minilm", "baseline")
 # (key in the figures, column title); None in the figures is shown as n/a.
 COLUMNS = [("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr", "MRR"), ("ndcg@5", "nDCG@5"),
            ("level_accuracy", "niveau"), ("no_match_accuracy", "aucun : exactitude"),
@@ -31,38 +21,6 @@ NOT_APPLICABLE = "n/a"
 # (reported as such, never as a number).
 RAGAS = {"status": "non exécuté", "reason": "aucun modèle de langue juge n’est configuré",
          "faithfulness": None, "answer_relevancy": None}
-
-
-def build_systems(settings: Settings, names: list[str], progress: bool = False) -> list[System]:
-    """The requested systems, each opened over the project's index (the MiniLM and baseline stores are built
-    beside it when missing; ingestion is incremental, so a second run embeds nothing)."""
-    from assistant.baseline import Baseline
-    from assistant.embed import get_embedder
-    from assistant.index import ingest
-    from assistant.service import Assistant
-
-    systems = []
-    for name in names:
-        if name in ("assistant", "dense", "bm25"):
-            mode = {"assistant": "hybrid", "dense": "dense", "bm25": "lexical"}[name]
-            engine = Assistant.open(settings, mode)
-            description = {"assistant": "l’assistant tel que livré : Chroma + BM25 fusionnés (RRF), USE v3",
-                           "dense": "ablation : recherche dense seule (Chroma, USE v3)",
-                           "bm25": "ablation : BM25 seul (USE v3 pour les facettes des fiches)"}[name]
-            systems.append(System(name, engine.ask, description))
-        elif name == "minilm":
-            minilm = settings.model_copy(update={"collection": f"{settings.collection}-minilm", "embedder": "minilm"})
-            ingest(minilm, get_embedder("minilm"), progress=progress)
-            systems.append(System(name, Assistant.open(minilm).ask,
-                                  "ablation : hybride avec all-MiniLM-L6-v2 au lieu de USE v3"))
-        elif name == "baseline":
-            baseline = Baseline(settings, settings.path(settings.index_dir) / "baseline")
-            systems.append(System(name, baseline.ask, "LangChain de base : découpage 1000/200, Chroma, "
-                                  "all-MiniLM-L6-v2, 4 passages les plus proches; ni niveau ni « aucun actif »",
-                                  decides_level=False, decides_no_match=False))
-        else:
-            raise ValueError(f"système inconnu « {name} » : choisissez parmi {', '.join(SYSTEM_NAMES)}")
-    return systems
 
 
 def cell(value) -> str:
@@ -175,7 +133,8 @@ def write_charts(results: list[SystemResult], out_dir: Path) -> list[Path]:
         plt.close(figure)
 
     figure, axes = plt.subplots(figsize=(8, 4))
-    axes.boxplot([[1000 * case.seconds for case in [*r.needs, *r.questions]] for r in results],
+    axes.boxplot([[1000 * case.seconds for case in r.needs] + [1000 * case.seconds for case in r.questions]
+                  for r in results],
                  tick_labels=[r.name for r in results])
     axes.set_ylabel("ms par question")
     axes.set_title("Latence par question")
@@ -186,14 +145,12 @@ def write_charts(results: list[SystemResult], out_dir: Path) -> list[Path]:
     return paths
 
 
-def run_evaluation(settings: Settings, dev: DevSet, set_path: str, out_dir: Path, names: list[str], command: str,
+def run_evaluation(engine: Engine, dev: DevSet, set_path: str, out_dir: Path, names: list[str], command: str,
                    progress: bool = False) -> list[Path]:
     """Every system over the set; results.json, report.md and the charts in out_dir. Returns what was written."""
-    from assistant.service import Assistant
-
-    systems = build_systems(settings, names, progress)
-    verified = Assistant.open(settings).verify_citation
-    results = [evaluate_system(dev, system, verified, progress) for system in systems]
+    systems = build_systems(engine, names, progress)
+    results = [evaluate_system(dev, system, lambda citation: engine.verify(citation.ref), progress)
+               for system in systems]
     when = datetime.now(UTC)
     ragas = RAGAS
     out_dir.mkdir(parents=True, exist_ok=True)
