@@ -1,0 +1,105 @@
+"""The engine interfaces are handed: one per Settings value, opened once under a lock, swapped after an ingest,
+and the one a command answers from. Real indexes of real corpora, real models."""
+
+import json
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from assistant import Engine, Settings
+from assistant.cli import main
+from assistant.pipeline import Pipeline
+
+NEED = "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail"
+
+
+def project(root: Path, records: list[str] | None) -> Settings:
+    """The shipped documents and the named catalogue records (all of them for None), indexed."""
+    shutil.copytree(REPO / "corpus" / "documents", root / "corpus" / "documents")
+    catalogue = root / "corpus" / "catalogue"
+    if records is None:
+        shutil.copytree(REPO / "corpus" / "catalogue", catalogue)
+    else:
+        catalogue.mkdir(parents=True)
+        for record in records:
+            shutil.copy(REPO / "corpus" / "catalogue" / f"{record}.yaml", catalogue)
+    settings = Settings(_env_file=None, home=root)
+    assert Engine(settings).ingest(progress=False).ok
+    return settings
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory, embedder) -> Settings:
+    return project(tmp_path_factory.mktemp("whole"), None)
+
+
+@pytest.fixture(scope="module")
+def tenders_only(tmp_path_factory, embedder) -> Settings:
+    return project(tmp_path_factory.mktemp("tenders"), ["seao"])
+
+
+def cli_answer(engine: Engine, question: str) -> dict:
+    result = CliRunner().invoke(main, ["ask", "--json", question], obj=engine)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_two_engines_in_one_process_each_answer_from_their_own_index(whole, tenders_only):
+    first, second = Engine(whole), Engine(tenders_only)
+    assert len(first.records()) == 22 and [record.id for record in second.records()] == ["seao"]
+    from_first, from_second = cli_answer(first, NEED), cli_answer(second, NEED)
+    assert "sag" in [asset["id"] for asset in from_first["assets"]]
+    assert {asset["id"] for asset in from_second["assets"]} <= {"seao"}
+    assert from_second["verdict"] == "no_match"
+    assert all(first.verify(citation.ref) for citation in first.ask(NEED).citations)
+
+
+def test_threads_opening_an_engine_at_once_share_one_opened_pipeline(whole, monkeypatch):
+    opened = []
+    real_open = Pipeline.open.__func__
+
+    def counting_open(cls, *args, **kwargs):
+        opened.append(threading.current_thread().name)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "open", classmethod(counting_open))
+    engine = Engine(whole)
+    start = threading.Barrier(4)
+    seen = []
+
+    def first_question():
+        start.wait()
+        seen.append((engine.pipeline(), len(engine.records())))
+
+    threads = [threading.Thread(target=first_question) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == 1
+    assert len({id(pipeline) for pipeline, _ in seen}) == 1 and {count for _, count in seen} == {22}
+
+
+def test_an_ingest_through_the_engine_is_answered_from_at_once(tmp_path, embedder):
+    settings = project(tmp_path, ["seao"])
+    engine = Engine(settings)
+    assert engine.ask(NEED).verdict == "no_match"
+    shutil.copy(REPO / "corpus" / "catalogue" / "sag.yaml", tmp_path / "corpus" / "catalogue")
+    assert engine.ingest(progress=False).added == ["corpus/catalogue/sag.yaml"]
+    answer = engine.ask(NEED)
+    assert answer.verdict == "existing_asset" and "sag" in [asset.id for asset in answer.assets]
+
+
+def test_a_generator_whose_extra_is_missing_gives_the_extractive_answer_naming_the_extra(whole, monkeypatch):
+    monkeypatch.setitem(sys.modules, "langchain_openai", None)  # what an install without the [llm] extra has
+    engine = Engine(whole.model_copy(update={"generator": "openai", "llm_base_url": "http://127.0.0.1:9/v1"}))
+    answer = engine.ask(NEED)
+    assert answer.generator == "extractive" and "sag" in [asset.id for asset in answer.assets]
+    assert "[llm]" in answer.notice and "pip install 'assistant[llm]'" in answer.notice
+    result = CliRunner().invoke(main, ["ask", NEED], obj=engine)
+    assert result.exit_code == 0 and "[llm]" in result.stdout and "Sources :" in result.stdout
