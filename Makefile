@@ -14,12 +14,13 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index install benchmark clean-index lint
+.PHONY: run test index install benchmark clean-index lint typecheck
 
 run: index
 	$(PYTHON) app.py
 
-test: $(INSTALLED) $(LLM_INSTALLED) $(CHROMIUM)
+# Lint and type checks first: they take seconds and name the line at fault.
+test: $(INSTALLED) $(LLM_INSTALLED) $(CHROMIUM) lint typecheck
 	$(PYTHON) -m pytest
 
 # The language-model extra: only the tests need it (a real llama.cpp server); `make run` does not wait for it.
@@ -47,6 +48,10 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check assistant tests benchmarks app.py
+
+# mypy over the package and app.py, as configured in pyproject.toml (check_untyped_defs, pydantic plugin).
+typecheck: $(INSTALLED)
+	$(VENV)/bin/mypy
 
 benchmark: index
 	$(PYTHON) benchmarks/ingest.py
