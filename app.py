@@ -1,13 +1,14 @@
 """The web app: `make run` (or `python app.py`) serves it on 127.0.0.1:7860 unless the settings say otherwise.
 
-The interface lives in assistant/web.py; this file builds it with the project's settings and starts the server.
+The interface lives in assistant/web/; this file builds it over one engine, from the settings (ASSISTANT_*
+variables, .env), and starts the server.
 """
 
-from assistant import get_settings  # first: sets the offline, no-analytics environment before gradio loads
+from assistant import Engine, Settings  # first: sets the offline, no-analytics environment before gradio loads
 from assistant.web import build_app, serve
 
-settings = get_settings()
-demo = build_app(settings)
+engine = Engine(Settings())
+demo = build_app(engine)
 
 if __name__ == "__main__":
-    serve(demo, settings)
+    serve(demo, engine)

@@ -13,19 +13,11 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import MissingExtra
 from assistant.labels import GENERATOR_NOTICES, Generator
-from assistant.models import (
-    Answer,
-    CatalogueRecord,
-    Filters,
-    IndexedSource,
-    IngestReport,
-    PageImage,
-    Restart,
-    SourceRef,
-)
+from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, IngestReport, PageImage, Restart
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.models import SourceRef
     from assistant.pipeline import Pipeline
     from assistant.retrieve import Mode
 
@@ -124,7 +116,7 @@ class Engine:
         """The file of an indexed source (sources are named relative to the project root)."""
         return self.settings.home / source
 
-    def verify(self, ref: SourceRef) -> bool:
+    def verify(self, ref: "SourceRef") -> bool:
         """Whether the quote is word for word on that page of that source (a Citation gives its `.ref`)."""
         from assistant.pipeline import quote_is_on_page
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from gradio_client import Client
 
-from assistant.evaluate import load_dev_set
-from assistant.settings import get_settings
+from assistant import Settings
+from assistant.evaluation import load_dev_set
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,8 @@ def main() -> None:
                 time.sleep(0.2)
         print(f"Start-up until the server answers: {time.perf_counter() - started:.1f} s")
 
-        needs = [need.question for need in load_dev_set(get_settings().home / "eval" / "dev-set.yaml").needs
+        settings = Settings()
+        needs = [need.question for need in load_dev_set(settings.path(settings.dev_set)).needs
                  if not need.history][:20]
         first = time.perf_counter()
         Client(url, verbose=False).predict(needs[0], [], "", "", "", api_name="/chat")

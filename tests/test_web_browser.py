@@ -115,7 +115,7 @@ def test_an_english_need_is_answered_in_english(page, screenshots):
 
 
 def test_the_catalogue_filters_by_level_and_shows_a_record_with_its_sources(page, web_app, web_home, screenshots):
-    records, _ = read_catalogue(web_home / "corpus" / "catalogue")
+    records, _ = read_catalogue(web_home / "corpus" / "catalogue", web_home)
     level_three = sorted(record.name for record in records if record.level == 3)
     page.get_by_role("tab", name="Catalogue").click()
     expect(page.locator("#catalogue-count")).to_have_text(f"{len(records)} fiche(s)", timeout=60_000)

@@ -14,8 +14,8 @@ from PIL import Image, ImageChops
 from pydantic import ValidationError
 from pypdf import PdfReader
 
-from assistant.catalogue import ascii_fold, filter_records, read_catalogue, read_record
-from assistant.compose import answer_with_sources, citation_line, conversation_markdown
+from assistant.catalogue import filter_records, read_catalogue, read_record
+from assistant.export import answer_with_sources, citation_line, conversation_markdown
 from assistant.feedback import (
     CSV_COLUMNS,
     Feedback,
@@ -28,19 +28,18 @@ from assistant.load import LoadError, page_text
 from assistant.models import Answer, AssetResult, Citation, SuggestedLevel
 from assistant.pages import render_page, to_pixels
 from assistant.settings import Settings
-from assistant.text import locate, quote_on_page
-from assistant.web import (
+from assistant.text import identifier_form, locate, quote_on_page
+from assistant.web.guard import file_request_allowed, strip_external_references
+from assistant.web.render import (
     asset_cards,
     citation_choices,
     export_link,
-    file_request_allowed,
     html_text,
     level_markdown,
     markdown_text,
     record_html,
     safe_url,
     steps_markdown,
-    strip_external_references,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,7 +48,7 @@ ACCESS_REPLY = DOCUMENTS / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
 PORTFOLIO = DOCUMENTS / "mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
 HOSTILE_RECORD = REPO / "tests" / "data" / "web" / "fiche-piege.yaml"
 
-RECORDS, RECORD_ERRORS = read_catalogue(REPO / "corpus" / "catalogue")
+RECORDS, RECORD_ERRORS = read_catalogue(REPO / "corpus" / "catalogue", REPO)
 BY_ID = {record.id: record for record in RECORDS}
 
 
@@ -363,12 +362,12 @@ def test_feedback_store_under_a_regular_file_raises_a_one_line_error(tmp_path):
         store.all()
 
 
-# ---- assistant/catalogue.py: filter_records, ascii_fold ------------------------------------------------
+# ---- assistant/catalogue.py: filter_records; assistant/text.py: identifier_form -----------------------
 
 @pytest.mark.parametrize(("text", "folded"), [("Québec Œuvre", "quebec oeuvre"), ("CŒUR ÉTÉ Ça", "coeur ete ca"),
                                               ("Ægide", "aegide"), ("ﬁche", "fiche"), ("déjà-vu", "deja-vu")])
-def test_ascii_fold(text, folded):
-    assert ascii_fold(text) == folded
+def test_identifier_form_folds_to_lower_case_ascii(text, folded):
+    assert identifier_form(text) == folded
 
 
 def ids(records) -> list[str]:
@@ -433,7 +432,7 @@ def test_filters_combine():
     assert ids(projects) == ids(r for r in RECORDS if r.kind == "project" and r.owner == owner)
 
 
-# ---- assistant/compose.py ------------------------------------------------------------------------------
+# ---- assistant/export.py -------------------------------------------------------------------------------
 
 def test_citation_line_with_a_page():
     citation = Citation(n=3, source="corpus/documents/plan.pdf", title="Plan 2025", page=12,
@@ -492,7 +491,7 @@ def test_conversation_markdown_is_in_english_only_when_every_answer_is():
     assert conversation_markdown([], when).startswith("# Conversation avec l’assistant de mutualisation\n")
 
 
-# ---- assistant/web.py: files and page template ---------------------------------------------------------
+# ---- assistant/web/guard.py: files and page template ---------------------------------------------------
 
 @pytest.fixture
 def documents(tmp_path) -> Path:
@@ -565,7 +564,7 @@ def test_strip_external_references_removes_only_outside_meta_tags():
     assert cleaned.startswith("<head>\n") and cleaned.endswith("</head>")
 
 
-# ---- assistant/web.py: escaping ------------------------------------------------------------------------
+# ---- assistant/web/render.py: escaping -----------------------------------------------------------------
 
 def test_html_text_escapes_markup_quotes_and_template_syntax():
     escaped = html_text("<a href=\"x\" title='y'>R&D</a> ${alert(1)} {{7*7}}")
@@ -594,7 +593,7 @@ def test_safe_url_refuses_everything_else(url):
     assert safe_url(url) is None
 
 
-# ---- assistant/web.py: panels --------------------------------------------------------------------------
+# ---- assistant/web/render.py: panels -------------------------------------------------------------------
 
 def cards_of(markup: str) -> list[str]:
     return markup.split("<div class='card'")[1:]
@@ -723,17 +722,12 @@ def test_export_link_carries_the_conversation_markdown():
     assert base64.b64decode(data).decode("utf-8") == conversation_markdown(answers, when)
 
 
-# ---- assistant/web.py: record_html ---------------------------------------------------------------------
+# ---- assistant/web/render.py: record_html --------------------------------------------------------------
 
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(_env_file=None, home=REPO)
-
-
-def test_record_html_links_every_source_to_its_page(settings):
+def test_record_html_links_every_source_to_its_page():
     record = BY_ID["sdm"]
     titles = {record.sources[0].document: "Réponse d'accès <DA2425-39>"}
-    markup = record_html(record, settings, titles)
+    markup = record_html(record, titles, REPO)
     parsed = _Attributes(markup)
     links = [value for name, value in parsed.attributes if name == "href"]
     sources = [*record.sources, *(ref for ref in record.level_sources if ref not in record.sources)]
@@ -747,18 +741,18 @@ def test_record_html_links_every_source_to_its_page(settings):
     assert "2 – Actif partagé" in parsed.text
 
 
-def test_record_html_shows_a_web_address_only_when_it_is_http(settings):
+def test_record_html_shows_a_web_address_only_when_it_is_http():
     record = BY_ID["seao"].model_copy(update={"url": "https://www.seao.gouv.qc.ca/avis?type=1&page=2"})
-    markup = record_html(record, settings, {})
+    markup = record_html(record, {}, REPO)
     assert "<dt>Adresse</dt>" in markup
     assert "href='https://www.seao.gouv.qc.ca/avis?type=1&amp;page=2'" in markup
     bad = BY_ID["seao"].model_copy(update={"url": "javascript:alert(document.cookie)"})
-    assert "Adresse" not in record_html(bad, settings, {})
+    assert "Adresse" not in record_html(bad, {}, REPO)
 
 
-def test_record_html_keeps_a_hostile_record_inert(settings):
-    record = read_record(HOSTILE_RECORD)
-    markup = record_html(record, settings, {})
+def test_record_html_keeps_a_hostile_record_inert():
+    record = read_record(HOSTILE_RECORD, REPO)
+    markup = record_html(record, {}, REPO)
     lowered = markup.lower()
     for forbidden in ("<script", "<img", "<b>", "${", "{{"):
         assert forbidden not in lowered
