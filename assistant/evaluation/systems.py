@@ -21,9 +21,10 @@ from assistant.evaluation.metrics import (
     score_question,
 )
 from assistant.models import Answer, Citation
+from assistant.retrieve import Mode
 
 SYSTEM_NAMES = ("assistant", "dense", "bm25", "minilm", "baseline")
-RETRIEVAL_MODES = {"assistant": "hybrid", "dense": "dense", "bm25": "lexical"}
+RETRIEVAL_MODES: dict[str, Mode] = {"assistant": "hybrid", "dense": "dense", "bm25": "lexical"}
 DESCRIPTIONS = {
     "assistant": "l’assistant tel que livré : Chroma + BM25 fusionnés (RRF), USE v3",
     "dense": "ablation : recherche dense seule (Chroma, USE v3)",
@@ -63,7 +64,7 @@ def build_systems(engine: Engine, names: list[str], progress: bool = False) -> l
     systems = []
     for name in names:
         if name in RETRIEVAL_MODES:
-            variant = engine if name == "assistant" else Engine(settings, RETRIEVAL_MODES[name])  # type: ignore[arg-type]
+            variant = engine if name == "assistant" else Engine(settings, RETRIEVAL_MODES[name])
             systems.append(System(name, variant.ask, DESCRIPTIONS[name]))
         elif name == "minilm":
             minilm = Engine(settings.model_copy(update={"collection": f"{settings.collection}-minilm",
