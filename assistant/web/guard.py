@@ -1,0 +1,106 @@
+"""The web app's file guard: the server answers Gradio's file routes only for a document of the corpus, never its
+proxy, upload or run-history routes, and its page names no outside address.
+
+Everything here is security code, reviewable alone: `Guard` wraps the whole ASGI app (assistant.web.serve).
+"""
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote as url_quote
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant import DOCUMENT_SUFFIXES
+
+FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
+REFUSED_ROUTES = ("/gradio_api/proxy=", "/gradio_api/upload", "/gradio_api/runs", "/gradio_api/run-history")
+REFUSED_BODY = b"Fichier refuse : seuls les documents du corpus sont servis."
+
+
+def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
+    """Whether the server may answer this request path: Gradio's file routes only for a PDF, text or Markdown
+    file inside the documents folder, whether '..' and links are resolved (our reading) or not (Gradio's);
+    never its proxy, upload or run-history routes."""
+    if url_path.startswith(REFUSED_ROUTES):
+        return False
+    prefix = next((prefix for prefix in FILE_ROUTES if url_path.startswith(prefix)), None)
+    if prefix is None:
+        return True
+    target = url_path[len(prefix):]
+    if "://" in target or not target:
+        return False
+    folder = documents_dir.resolve()
+    try:  # relative paths are taken from the current folder, as Gradio does
+        resolved, as_gradio_reads_it = Path(target).resolve(), Path(os.path.abspath(target))
+        return (resolved.is_relative_to(folder) and as_gradio_reads_it.is_relative_to(folder)
+                and resolved.suffix.lower() in DOCUMENT_SUFFIXES and resolved.is_file())
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
+        return False
+
+
+def document_link(path: Path, page: int | None) -> str:
+    """The URL that opens a document (at a page, for PDFs) through the server's guarded file route."""
+    return f"/gradio_api/file={url_quote(path.resolve().as_posix())}" + (f"#page={page}" if page else "")
+
+
+_EXTERNAL_META = re.compile(r"<meta[^>]+content=\"https?://(?!(?:127\.0\.0\.1|localhost)[:/\"])[^\"]*\"[^>]*>\s*")
+
+
+def strip_external_references(page: str) -> str:
+    """Gradio's page template carries link-preview tags naming gradio.app and GitHub: a closed network needs none."""
+    return _EXTERNAL_META.sub("", page)
+
+
+def _is_html(start: Message) -> bool:
+    return any(key.lower() == b"content-type" and value.startswith(b"text/html")
+               for key, value in start.get("headers", []))
+
+
+class _CleanedPage:
+    """The `send` of one GET response: an HTML page is held whole and cleaned; anything else (event streams,
+    files) goes straight on."""
+
+    def __init__(self, send: Send):
+        self.send = send
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message if _is_html(message) else None
+            if self.start is None:
+                await self.send(message)
+            return
+        if self.start is None:
+            await self.send(message)
+            return
+        self.chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = strip_external_references(b"".join(self.chunks).decode("utf-8")).encode("utf-8")
+        headers: list[Any] = [(k, v) for k, v in self.start["headers"] if k.lower() != b"content-length"]
+        await self.send({"type": "http.response.start", "status": self.start["status"],
+                         "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await self.send({"type": "http.response.body", "body": body})
+
+
+class Guard:
+    """ASGI middleware: refuses file requests outside the documents folder and cleans the page template."""
+
+    def __init__(self, app: ASGIApp, documents_dir: Path):
+        self.app = app
+        self.documents_dir = documents_dir
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if not file_request_allowed(scope["path"], self.documents_dir):
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(REFUSED_BODY)).encode())]})
+            return await send({"type": "http.response.body", "body": REFUSED_BODY})
+        if scope["method"] != "GET":
+            return await self.app(scope, receive, send)
+        return await self.app(scope, receive, _CleanedPage(send))

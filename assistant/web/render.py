@@ -1,0 +1,229 @@
+"""What the panels show: pure functions, an Answer or a record in, HTML or Markdown out.
+
+Text from users and documents is escaped before it reaches the page (never HTML): `html_text` for HTML,
+`markdown_text` for Markdown. Only `source_view` reads files (through the engine it is given).
+"""
+
+import base64
+import html
+import re
+from datetime import datetime
+from pathlib import Path
+
+from assistant import (
+    LEVEL_LABELS,
+    PANEL_TEXT,
+    Answer,
+    CatalogueRecord,
+    Engine,
+    IndexedSource,
+    LoadError,
+    SourceRef,
+    conversation_markdown,
+    kind_label,
+    locate,
+)
+from assistant.web.guard import document_link
+
+LOW_FIT = 0.5  # below even odds, a card says the fit is uncertain
+ALL_OWNERS = ("Tous les organismes", "")
+KIND_CHOICES = [("Tous les types", "")] + [(kind_label(kind, "fr", capitalized=True), kind)
+                                           for kind in ("asset", "project", "program")]
+LEVEL_CHOICES = [("Tous les niveaux", "")] + [(f"{level} – {label}", str(level))
+                                              for level, label in LEVEL_LABELS["fr"].items()]
+
+
+# --- Escaping ------------------------------------------------------------------------------------------
+
+def html_text(text: object) -> str:
+    """Text from a user or a document, made inert in HTML and in Gradio's HTML templates (${…}, {{…}})."""
+    return (html.escape(str(text), quote=True)
+            .replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def markdown_text(text: str) -> str:
+    """Markdown in which HTML, links and images from users or documents stay letters: '<script>' and
+    '![x](http://…)' are shown, not run or fetched; '>' is kept for the answer's block quotes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("[", "\\[")
+
+
+def safe_url(url: str | None) -> str | None:
+    return url if url and re.match(r"^https?://", url) else None
+
+
+# --- The answer's panels -------------------------------------------------------------------------------
+
+def level_text(level: int | None) -> str:
+    return next((label for label, value in LEVEL_CHOICES if value == str(level)), "") if level else ""
+
+
+def asset_cards(answer: Answer) -> str:
+    words = PANEL_TEXT[answer.language]
+    if not answer.assets:
+        empty = words["no_assets"] if answer.intent == "need" else words["no_assets_question"]
+        return f"<h3>{words['assets']}</h3><p>{html_text(empty)}</p>"
+    colon, percent_sign = (" : ", " %") if answer.language == "fr" else (": ", "%")
+    cards = []
+    for asset in answer.assets:
+        percent = round(asset.score * 100)
+        low = f" <span class='low'>— {words['low_fit']}</span>" if asset.score < LOW_FIT else ""
+        level = (f"<span class='badge'>{words['level_of']} {asset.level} – {html_text(asset.level_label)}</span>"
+                 if asset.level else "")
+        markers = " ".join(f"[{n}]" for n in asset.citations)
+        cards.append(
+            f"<div class='card' data-asset='{html_text(asset.id)}'><h4>{html_text(asset.display_name)}</h4>"
+            f"<span class='badge'>{kind_label(asset.kind, answer.language, capitalized=True)}</span>{level}"
+            f"<div class='meta'>{words['owner']}{colon}{html_text(asset.owner or words['unknown'])}"
+            f" · {words['status']}{colon}{html_text(asset.status or words['unknown'])}</div>"
+            f"<div class='meta'>{words['fit']}{colon}{percent}{percent_sign}{low} {html_text(markers)}</div>"
+            f"<div class='fit'><span style='width:{percent}%'></span></div></div>")
+    return f"<h3>{words['assets']}</h3><div class='cards'>{''.join(cards)}</div>"
+
+
+def level_markdown(answer: Answer) -> str:
+    words = PANEL_TEXT[answer.language]
+    suggested = answer.suggested_level
+    heading = f"{suggested.level} – {suggested.label}" if suggested.level else words["no_level"]
+    return (f"### {words['level']}\n**{markdown_text(heading)}** ({words['basis_' + suggested.basis]})\n\n"
+            f"{markdown_text(suggested.rationale)}")
+
+
+def steps_markdown(answer: Answer) -> str:
+    if not answer.next_steps:
+        return ""
+    steps = "\n".join(f"{n}. {markdown_text(step)}" for n, step in enumerate(answer.next_steps, start=1))
+    return f"### {PANEL_TEXT[answer.language]['steps']}\n{steps}"
+
+
+def source_label(marker: str, title: str, page: int | None, quote: str) -> str:
+    """One line of a list the advisor clicks: marker, title, page, the start of the quote."""
+    page_text = f", p. {page}" if page else ""
+    shown = quote if len(quote) <= 110 else quote[:107].rstrip() + "…"
+    return f"{marker} {title}{page_text} — « {shown} »"
+
+
+def citation_choices(answer: Answer) -> list[tuple[str, int]]:
+    return [(source_label(f"[{c.n}]", c.title, c.page, c.quote), c.n) for c in answer.citations]
+
+
+def export_link(answers: list[Answer], now: datetime) -> str:
+    """A link that downloads the conversation as Markdown (a data: URL: no file is written on the server)."""
+    if not answers:
+        return ""
+    data = base64.b64encode(conversation_markdown(answers, now).encode("utf-8")).decode()
+    name = f"conversation-{now:%Y-%m-%d-%H%M}.md"
+    return (f"<a class='export' download='{name}' href='data:text/markdown;charset=utf-8;base64,{data}'>"
+            f"⬇ Exporter la conversation (Markdown, avec les sources)</a>")
+
+
+# --- Catalogue records and indexed documents -----------------------------------------------------------
+
+def record_sources_of(record: CatalogueRecord) -> list[SourceRef]:
+    """The record's sources, then the quotes that state its level when they are not among them."""
+    return [*record.sources, *(ref for ref in record.level_sources if ref not in record.sources)]
+
+
+def record_source_choices(record: CatalogueRecord, titles: dict[str, str]) -> list[tuple[str, str]]:
+    """The record's sources as a list the advisor clicks, each valued `<record id>#<index>`."""
+    return [(source_label(f"{n}.", titles.get(ref.document, ref.document), ref.page, ref.quote),
+             f"{record.id}#{n - 1}") for n, ref in enumerate(record_sources_of(record), start=1)]
+
+
+def _record_facts(record: CatalogueRecord) -> list[tuple[str, str]]:
+    level = f"{record.level} – {record.level_label}" if record.level else "non précisé par les sources"
+    rows = [("Type", kind_label(record.kind, "fr", capitalized=True)), ("Niveau de mutualisation", level),
+            ("Organisme responsable", record.owner or "non précisé"), ("Statut", record.status or "non précisé"),
+            ("Description", record.description)]
+    if record.users:
+        rows.append(("Utilisé par", ", ".join(record.users)))
+    if record.sub_projects:
+        rows.append(("Projets", "; ".join(p.name + (f" ({p.status})" if p.status else "")
+                                          for p in record.sub_projects)))
+    keywords = record.keywords.fr + record.keywords.en
+    if keywords:
+        rows.append(("Mots-clés", ", ".join(keywords)))
+    return rows
+
+
+def record_html(record: CatalogueRecord, titles: dict[str, str], home: Path) -> str:
+    """A catalogue record with each of its facts and the sources that back them, each opening its page (sources
+    are named relative to the project root, `home`)."""
+    facts = "".join(f"<dt>{html_text(term)}</dt><dd>{html_text(value)}</dd>" for term, value in _record_facts(record))
+    url = safe_url(record.url)
+    if url:
+        facts += f"<dt>Adresse</dt><dd><a href='{html_text(url)}' rel='noopener noreferrer'>{html_text(url)}</a></dd>"
+    sources = []
+    for ref in record_sources_of(record):
+        page = f", p. {ref.page}" if ref.page else ""
+        sources.append(f"<li>{html_text(titles.get(ref.document, ref.document))}{page} — « {html_text(ref.quote)} » "
+                       f"<a href='{html_text(document_link(home / ref.document, ref.page))}' target='_blank' "
+                       f"rel='noopener'>ouvrir la page</a></li>")
+    return (f"<div class='record' data-record='{html_text(record.id)}'><h3>{html_text(record.display_name)}</h3>"
+            f"<dl>{facts}</dl><h4>Sources de la fiche</h4><ol>{''.join(sources)}</ol></div>")
+
+
+def catalogue_rows(records: list[CatalogueRecord]) -> list[list[str]]:
+    return [[r.name, r.acronym or "", kind_label(r.kind, "fr", capitalized=True), r.owner or "", level_text(r.level),
+             r.status or "", r.id] for r in records]
+
+
+def catalogue_count(records: list[CatalogueRecord]) -> str:
+    return f"{len(records)} fiche(s)"
+
+
+def owner_choices(records: list[CatalogueRecord]) -> list[tuple[str, str]]:
+    return [ALL_OWNERS] + [(owner, owner) for owner in sorted({r.owner for r in records if r.owner})]
+
+
+def document_rows(documents: list[IndexedSource]) -> list[list[str | int]]:
+    """The indexed sources, documents first then catalogue records, each sorted by path."""
+    return [[d.source, d.title, "Fiche" if d.record_id else "Document", d.pages or "", len(d.chunk_ids), d.indexed_at]
+            for d in sorted(documents, key=lambda d: (d.record_id is not None, d.source))]
+
+
+# --- A source, as an advisor checks it -----------------------------------------------------------------
+
+def page_image_html(png: bytes) -> str:
+    return f"<img alt='page' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+
+def _marked_text(path: Path, quote: str) -> str:
+    """A text source whole, the quote marked (the same matching as on PDF pages: spacing, case and accents
+    aside); OSError when it cannot be read."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    span = locate(quote, text)
+    if not span:
+        return f"<pre style='white-space: pre-wrap'>{html_text(text)}</pre>"
+    start, end = span
+    marked = f"{html_text(text[:start])}<mark>{html_text(text[start:end])}</mark>{html_text(text[end:])}"
+    return f"<pre style='white-space: pre-wrap'>{marked}</pre>"
+
+
+def _page_image(engine: Engine, source: str, page: int | None, quote: str) -> str:
+    image = engine.page_image(source, page or 1, quote)
+    found = ("Passage surligné sur la page." if image.highlighted
+             else "Le passage n’a pas pu être situé sur l’image de la page.")
+    return f"<p class='meta'>Page {image.page} sur {image.pages}. {found}</p>{page_image_html(image.png)}"
+
+
+def source_view(engine: Engine, source: str, page: int | None, quote: str, title: str,
+                record: CatalogueRecord | None, titles: dict[str, str]) -> str:
+    """What an advisor sees on clicking a citation: title, page, the quote, and the page itself with the quote
+    highlighted (PDF), the text with the quote marked (text file), or the record (catalogue record)."""
+    path = engine.source_path(source)
+    settings = engine.settings
+    where = f" — page {page}" if page else ""
+    header = f"<h3>{html_text(title)}{where}</h3><div class='meta'>{html_text(source)}</div>"
+    quoted = f"<blockquote>« {html_text(quote)} »</blockquote>"
+    if not path.resolve().is_relative_to(settings.path(settings.documents_dir).resolve()):  # a catalogue record
+        body = record_html(record, titles, settings.home) if record else "<p>Fiche introuvable dans l’index.</p>"
+        return f"<div class='viewer'>{header}{quoted}{body}</div>"
+    link = (f"<p><a href='{html_text(document_link(path, page))}' target='_blank' rel='noopener'>"
+            f"Ouvrir le document{' à la page ' + str(page) if page else ''}</a></p>")
+    try:
+        body = _page_image(engine, source, page, quote) if path.suffix.lower() == ".pdf" else _marked_text(path, quote)
+    except (LoadError, OSError) as error:  # a file gone or unreadable: said in one line
+        return f"<div class='viewer'>{header}{quoted}<p>{html_text(error)}</p></div>"
+    supports = (f"<p class='meta'>Cette source appuie la fiche « {html_text(record.name)} ».</p>"
+                if record else "")
+    return f"<div class='viewer'>{header}{quoted}{supports}{link}{body}</div>"
