@@ -5,10 +5,7 @@ variables, .env), and starts the server.
 """
 
 from assistant import Engine, Settings  # first: sets the offline, no-analytics environment before gradio loads
-from assistant.web import build_app, serve
-
-engine = Engine(Settings())
-demo = build_app(engine)
+from assistant.web import serve
 
 if __name__ == "__main__":
-    serve(demo, engine)
+    serve(Engine(Settings()))

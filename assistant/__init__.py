@@ -31,6 +31,7 @@ from assistant.importers import import_into_catalogue  # noqa: E402
 from assistant.labels import (  # noqa: E402
     GENERATORS,
     KIND_LABELS,
+    KINDS,
     LEVEL_LABELS,
     PANEL_TEXT,
     REASON_LABELS,
@@ -59,8 +60,8 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.text import locate  # noqa: E402
 
 __all__ = [
-    "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "LEVEL_LABELS", "PANEL_TEXT",
-    "REASON_LABELS", "Answer",
+    "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "KINDS", "LEVEL_LABELS",
+    "PANEL_TEXT", "REASON_LABELS", "Answer",
     "AskError", "AssetResult", "CatalogueRecord", "Citation", "EmbedderError", "Engine", "Feedback", "FeedbackError",
     "FeedbackStore", "Filters", "Generator", "IndexStoreError", "IndexedSource", "IngestReport", "Kind", "Language",
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from assistant import (
     GENERATORS,
     IMPORT_FORMATS,
+    KINDS,
     Answer,
     AskError,
     EmbedderError,
@@ -67,8 +68,14 @@ def format_report(report: IngestReport) -> str:
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(context: click.Context) -> None:
     """Assistant de mutualisation : un actif existe-t-il déjà pour mon besoin?"""
+    if context.obj is None:  # a caller (a test, another program) may hand its own engine
+        try:
+            context.obj = Engine(Settings())
+        except ValidationError as error:
+            raise CannotRun(settings_error(error)) from error
 
 
 @main.command("ingest")
@@ -146,7 +153,7 @@ def stdin_cases() -> Iterator[tuple[str, list[str]]]:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Une ligne JSON par réponse (le contrat des scripts).")
 @click.option("--history", multiple=True, help="Un tour précédent de la conversation (répétable, du plus ancien).")
-@click.option("--kind", type=click.Choice(["asset", "project", "program"]), help="Seulement ce type de fiche.")
+@click.option("--kind", type=click.Choice(KINDS), help="Seulement ce type de fiche.")
 @click.option("--owner", help="Seulement les fiches de cet organisme (partie du nom).")
 @click.option("--level", type=click.IntRange(1, 4), help="Seulement les fiches de ce niveau.")
 @click.option("--source", help="Seulement ce document (chemin relatif à la racine du projet).")
@@ -191,12 +198,12 @@ def print_streamed(engine: Engine, question: str, history: list[str], filters: F
 @click.pass_obj
 def calibrate_command(engine: Engine, dev_set: Path | None) -> None:
     """Ajuster la décision « une fiche convient-elle? » sur la moitié d’ajustement du jeu de développement."""
-    from assistant.evaluation import calibrate
+    from assistant.evaluation import CalibrationNotSaved, calibrate
 
     uncalibrated = Engine(engine.settings, calibrated=False)
     try:
         fitted = calibrate(read_labelled_set(engine.settings, dev_set), uncalibrated)
-    except AskError as error:
+    except (AskError, CalibrationNotSaved) as error:
         raise CannotRun(str(error)) from error
     click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
                f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
@@ -218,8 +225,8 @@ def read_labelled_set(settings: Settings, path: Path | None):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/eval"),
               show_default=True, help="Dossier des résultats (results.json, report.md, graphiques PNG).")
 @click.option("--systems", default=None,
-              help="Systèmes à comparer, séparés par des virgules (par défaut : tous : assistant, dense, bm25, "
-                   "minilm, baseline).")
+              help="Systèmes à comparer, séparés par des virgules (par défaut : tous; la liste est dans le "
+                   "message d’erreur d’un nom inconnu).")
 @click.pass_obj
 def eval_command(engine: Engine, set_path: Path | None, out: Path, systems: str | None) -> None:
     """Mesurer la qualité des réponses, avec la référence LangChain et les ablations côte à côte."""
@@ -272,20 +279,17 @@ def feedback_export_command(engine: Engine, out: Path | None) -> None:
 def settings_error(error: ValidationError) -> str:
     """A settings error in one line: the variable and the reason, never the value (it may be a secret)."""
     first = error.errors()[0]
-    variable = "ASSISTANT_" + "_".join(str(part) for part in first["loc"]).upper() if first["loc"] else "réglages"
-    return f"réglage invalide {variable} : {first['msg']}"
+    reason = first["msg"].removeprefix("Value error, ")
+    if not first["loc"]:  # a check across several settings names them itself
+        return f"réglages invalides : {reason}"
+    return f"réglage invalide ASSISTANT_{'_'.join(str(part) for part in first['loc']).upper()} : {reason}"
 
 
 def run() -> None:
-    """Entry point: the settings, one engine, the command; an unexpected failure is one line too
-    (ASSISTANT_DEBUG=1 shows the traceback)."""
+    """Entry point: the command, with one engine built from the settings when it runs; an unexpected failure is
+    one line too (ASSISTANT_DEBUG=1 shows the traceback)."""
     try:
-        settings = Settings()
-    except ValidationError as error:
-        CannotRun(settings_error(error)).show()
-        sys.exit(CANNOT_RUN)
-    try:
-        main(obj=Engine(settings), standalone_mode=True)
+        main(standalone_mode=True)
     except Exception as error:  # the last guard before a user would see a traceback
         if os.environ.get("ASSISTANT_DEBUG"):
             raise

@@ -29,7 +29,8 @@ class Engine:
         self.settings = settings
         self.mode = mode
         self.calibrated = calibrated
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # opening or swapping the pipeline
+        self._writing = threading.Lock()  # one ingest at a time through this engine
         self._pipeline: Pipeline | None = None
 
     def pipeline(self) -> "Pipeline":
@@ -45,12 +46,12 @@ class Engine:
         return pipeline
 
     def reload(self) -> None:
-        """Open the index again (after an ingest, say) and answer the next questions from it."""
+        """Open the index again (after an ingest by another process, say) and answer the next questions from it;
+        a question already under way finishes with the pipeline it started with."""
         from assistant.pipeline import Pipeline
 
-        opened = Pipeline.open(self.settings, self.mode, self.calibrated)
         with self._lock:
-            self._pipeline = opened
+            self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
 
     # --- Questions -----------------------------------------------------------------------------------------
 
@@ -109,8 +110,12 @@ class Engine:
         return self.pipeline().titles
 
     def indexed_documents(self) -> list[IndexedSource]:
-        """Every indexed source with its pages, chunks and indexing time, sorted by path."""
-        return sorted(self.pipeline().sources.values(), key=lambda source: source.source)
+        """Every indexed source with its pages, chunks and indexing time, sorted by path: read from the index now,
+        so that it shows what an ingest since the pipeline opened has written."""
+        from assistant.index import indexed_sources
+
+        return sorted(indexed_sources(self.pipeline().retriever.collection).values(),
+                      key=lambda source: source.source)
 
     def source_path(self, source: str) -> Path:
         """The file of an indexed source (sources are named relative to the project root)."""
@@ -118,9 +123,9 @@ class Engine:
 
     def verify(self, ref: "SourceRef") -> bool:
         """Whether the quote is word for word on that page of that source (a Citation gives its `.ref`)."""
-        from assistant.pipeline import quote_is_on_page
+        from assistant.pipeline import verify_quote
 
-        return quote_is_on_page(self.source_path(ref.document), ref.page, ref.quote)
+        return verify_quote(self.settings.home, ref)
 
     def page_image(self, source: str, page: int, quote: str | None = None) -> PageImage:
         """A page of a PDF source as an image, the quote highlighted; LoadError when it cannot be rendered."""
@@ -136,8 +141,10 @@ class Engine:
         from assistant.embed import get_embedder
         from assistant.index import ingest
 
-        report = ingest(self.settings, get_embedder(self.settings.embedder), paths, rebuild=rebuild,
-                        progress=progress)
-        with self._lock:
-            self._pipeline = None
-        return report
+        with self._writing:
+            try:
+                return ingest(self.settings, get_embedder(self.settings.embedder), paths, rebuild=rebuild,
+                              progress=progress)
+            finally:  # even after a failure part-way: what is written is what the next question reads
+                with self._lock:
+                    self._pipeline = None

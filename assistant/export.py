@@ -3,6 +3,7 @@ file, page and exact quote. Used by the CLI, the web app's export and the feedba
 
 from datetime import datetime
 
+from assistant.labels import EXPORT_TEXT
 from assistant.models import Answer, Citation
 
 
@@ -16,7 +17,7 @@ def sources_markdown(answer: Answer) -> str:
     """The list of an answer's citations, under its heading; empty when it cites nothing."""
     if not answer.citations:
         return ""
-    heading = "Sources :" if answer.language == "fr" else "Sources:"
+    heading = EXPORT_TEXT[answer.language]["sources"]
     return "\n".join([heading, "", *(f"- {citation_line(citation)}" for citation in answer.citations)])
 
 
@@ -31,10 +32,9 @@ def answer_with_sources(answer: Answer) -> str:
 
 def conversation_markdown(answers: list[Answer], exported_at: datetime) -> str:
     """A whole conversation for an advisor's file: each question, its answer, its sources with file, page, quote."""
-    english = bool(answers) and all(answer.language == "en" for answer in answers)
-    title = "Conversation with the pooling assistant" if english else "Conversation avec l’assistant de mutualisation"
+    text = EXPORT_TEXT["en" if answers and all(answer.language == "en" for answer in answers) else "fr"]
     stamp = exported_at.isoformat(timespec="minutes")
-    lines = [f"# {title}", "", f"{'Exported' if english else 'Exportée le'} {stamp}", ""]
+    lines = [f"# {text['title']}", "", f"{text['exported']} {stamp}", ""]
     for number, answer in enumerate(answers, start=1):
         lines += [f"## {number}. {answer.question}", "", answer_with_sources(answer), ""]
     return "\n".join(lines)

@@ -28,6 +28,7 @@ log = logging.getLogger("assistant.generate")
 
 MARKER = re.compile(r"\[(\d+)\]")
 CLAIM_TERMS = 3  # a sentence with fewer content terms states nothing worth a citation ("Voici.", "Merci.")
+LLM_EXTRA_MODULES = {"langchain_openai", "langchain_ollama", "langchain_community", "llama_cpp"}  # the [llm] extra
 LANGUAGE_NAMES = {"fr": "Québec French", "en": "English"}
 
 SYSTEM_PROMPT = """You write the answer of an assistant for staff of Québec public bodies who ask whether an \
@@ -100,7 +101,9 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
     try:
         return _chat_model(settings.generator, settings.llm_base_url, settings.llm_model, key, settings.llm_timeout,
                            settings.llm_max_tokens)
-    except ImportError as error:
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in LLM_EXTRA_MODULES:
+            raise
         raise MissingExtra(f"le générateur « {settings.generator} »", "llm") from error
 
 

@@ -1,12 +1,15 @@
-"""Every user-facing label and fixed sentence, French and English side by side.
+"""The user-facing labels and fixed sentences that answers, exports, notices and the web app's panels share, French
+and English side by side.
 
-Code asks for a label by key and language; no other module spells a level, a kind, a verdict or a notice.
+Code asks for a label by key and language; no other module spells a level, a kind, a verdict or a notice. The web
+page's own French chrome (tab titles, placeholders, the field names of the record view) lives in its tab module.
 """
 
 from typing import Literal, get_args
 
 Language = Literal["fr", "en"]
 Kind = Literal["asset", "project", "program"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 Reason = Literal["wrong_asset", "missing_asset", "wrong_level", "wrong_source", "other"]
 Generator = Literal["extractive", "openai", "ollama", "llamacpp"]
 GENERATORS: tuple[Generator, ...] = get_args(Generator)
@@ -127,6 +130,15 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
                    "need to look for an existing asset.",
         "no_level": "Not applicable: the question does not describe a need.",
     },
+}
+
+
+# --- Exports (assistant.export) -------------------------------------------------------------------------
+
+EXPORT_TEXT: dict[Language, dict[str, str]] = {
+    "fr": {"sources": "Sources :", "title": "Conversation avec l’assistant de mutualisation",
+           "exported": "Exportée le"},
+    "en": {"sources": "Sources:", "title": "Conversation with the pooling assistant", "exported": "Exported"},
 }
 
 

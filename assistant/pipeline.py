@@ -5,7 +5,7 @@ level, compose the answer. The engine (assistant.engine) opens one and hands que
 import logging
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +78,7 @@ class Pipeline:
                 try:
                     records[source.record_id] = read_record(settings.home / source.source, settings.home)
                 except RecordError as error:  # changed on disk since it was indexed and now invalid
-                    log.warning("record left out of the answers: %s", error)
+                    log.warning("fiche écartée des réponses : %s", error)
         facets = RecordFacets.build(records, retriever.embedder,
                                     settings.path(settings.index_dir) / f"facets-{settings.collection}.npz")
         return cls(settings, retriever, facets, calibration, sources)
@@ -87,10 +87,6 @@ class Pipeline:
     def titles(self) -> dict[str, str]:
         return {source.source: source.title for source in self.sources.values()}
 
-    def verify(self, ref: SourceRef) -> bool:
-        """Whether the quote is word for word on that page of that source."""
-        return quote_is_on_page(self.settings.home / ref.document, ref.page, ref.quote)
-
     def answer(self, question: str, history: list[str], filters: Filters | None) -> Answer:
         started = time.perf_counter()
         question = question.strip()
@@ -98,7 +94,7 @@ class Pipeline:
             raise AskError("la question est vide")
         context = conversation_context(question, history)
         language = detect_language(question, default=detect_language(" ".join(context)) if context else "fr")
-        citations = CitationList(self.titles, self.verify)
+        citations = CitationList(self.titles, partial(verify_quote, self.settings.home))
         if is_need(question) or (context and is_need(context[0])):
             answer = self._answer_need(question, context, filters, language, citations)
         else:
@@ -106,11 +102,10 @@ class Pipeline:
         answer.seconds = round(time.perf_counter() - started, 3)
         return answer
 
-    def evidence_for(self, question: str, history: list[str], filters: Filters | None = None
-                     ) -> dict[str, list[float]]:
+    def evidence_for(self, question: str, history: list[str]) -> dict[str, list[float]]:
         """Each candidate record's features (decide.FEATURES) for this need, read with the conversation as an
         answer reads it: what calibration learns from."""
-        found = self._candidates(" ".join([*conversation_context(question, history), question]), filters)
+        found = self._candidates(" ".join([*conversation_context(question, history), question]), None)
         by_id = {match.record.id: match for match in found.matches}
         return {rid: record_features(by_id.get(rid), found.facets.get(rid, (0.0, 0.0))) for rid in found.records}
 
@@ -178,9 +173,11 @@ def _page(path: Path, page: int | None, mtime: float) -> str:
     return page_text(path, page)
 
 
-def quote_is_on_page(path: Path, page: int | None, quote: str) -> bool:
-    """Whether the quote is word for word on that page of that file (page texts cached per file version)."""
+def verify_quote(home: Path, ref: SourceRef) -> bool:
+    """Whether the quote is word for word on that page of that source under `home` (page texts cached per file
+    version)."""
+    path = home / ref.document
     try:
-        return quote_on_page(quote, _page(path, page, path.stat().st_mtime))
+        return quote_on_page(ref.quote, _page(path, ref.page, path.stat().st_mtime))
     except (OSError, LoadError):
         return False

@@ -122,7 +122,7 @@ def test_topic_drops_the_sharing_words_and_keeps_the_subject():
     assert not {"ministères", "réutilisable", "entente"} & set(topic.split())
 
 
-def test_topic_of_a_need_without_cues_is_the_need_squashed():
+def test_topic_of_a_need_without_cues_is_the_need_in_display_form():
     assert topic_of("  Gestion   des\nplaintes ") == "Gestion des plaintes"
 
 

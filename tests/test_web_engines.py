@@ -15,7 +15,7 @@ from conftest import REPO, free_port
 from gradio_client import Client
 
 from assistant import Engine, FeedbackStore, Settings, read_catalogue
-from assistant.web import asgi_app, build_app
+from assistant.web import asgi_app
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ class Served:
     def __init__(self, engine: Engine):
         self.engine = engine
         settings = engine.settings
-        self.server = uvicorn.Server(uvicorn.Config(asgi_app(build_app(engine), engine), host="127.0.0.1",
+        self.server = uvicorn.Server(uvicorn.Config(asgi_app(engine), host="127.0.0.1",
                                                     port=settings.web_port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -5,9 +5,9 @@ calibration on the tune half (calibrate).
 Runtime commands never import this package; `assistant eval` and `assistant calibrate` do.
 """
 
-from assistant.evaluation.calibrate import calibrate
+from assistant.evaluation.calibrate import CalibrationNotSaved, calibrate
 from assistant.evaluation.dataset import DevSet, load_dev_set
 from assistant.evaluation.report import run_evaluation
 from assistant.evaluation.systems import SYSTEM_NAMES
 
-__all__ = ["SYSTEM_NAMES", "DevSet", "calibrate", "load_dev_set", "run_evaluation"]
+__all__ = ["SYSTEM_NAMES", "CalibrationNotSaved", "DevSet", "calibrate", "load_dev_set", "run_evaluation"]

@@ -73,13 +73,21 @@ def calibrate(dev: DevSet, engine: Engine) -> Calibration:
     return fitted
 
 
+class CalibrationNotSaved(Exception):
+    """The calibrations file cannot be written (an installed package is read-only): set ASSISTANT_CALIBRATION_FILE."""
+
+
 def packaged_calibration_file() -> Path:
     """The calibrations shipped in the package (in a source checkout, the file under assistant/)."""
     return Path(str(resources.files("assistant").joinpath(PACKAGED_CALIBRATION)))
 
 
 def save_calibration(calibration: Calibration, path: Path) -> None:
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    saved[calibration.embedder] = calibration.model_dump()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        saved[calibration.embedder] = calibration.model_dump()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise CalibrationNotSaved(f"{path} : écriture impossible ({error.strerror}); indiquez un fichier inscriptible "
+                                  "dans ASSISTANT_CALIBRATION_FILE") from error

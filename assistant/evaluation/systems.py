@@ -57,6 +57,11 @@ class SystemResult(BaseModel):
     questions: list[QuestionResult]
 
 
+def extractive(engine: Engine) -> Callable[[str, list[str]], Answer]:
+    """The engine's own answers, whatever generator the settings name: what the evaluation scores."""
+    return lambda question, history: engine.ask(question, history, generator="extractive")
+
+
 def build_systems(engine: Engine, names: list[str], progress: bool = False) -> list[System]:
     """The requested systems, each over the engine's sources (the MiniLM and baseline stores are built beside its
     index when missing; ingestion is incremental, so a second run embeds nothing)."""
@@ -65,12 +70,12 @@ def build_systems(engine: Engine, names: list[str], progress: bool = False) -> l
     for name in names:
         if name in RETRIEVAL_MODES:
             variant = engine if name == "assistant" else Engine(settings, RETRIEVAL_MODES[name])
-            systems.append(System(name, variant.ask, DESCRIPTIONS[name]))
+            systems.append(System(name, extractive(variant), DESCRIPTIONS[name]))
         elif name == "minilm":
             minilm = Engine(settings.model_copy(update={"collection": f"{settings.collection}-minilm",
                                                         "embedder": "minilm"}))
             minilm.ingest(progress=progress)
-            systems.append(System(name, minilm.ask, DESCRIPTIONS[name]))
+            systems.append(System(name, extractive(minilm), DESCRIPTIONS[name]))
         elif name == "baseline":
             from assistant.evaluation.baseline import Baseline
 

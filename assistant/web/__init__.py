@@ -1,7 +1,7 @@
 """Web interface (Gradio): staff chat about a need; advisors check each citation on its page.
 
 `build_app(engine)` assembles the tabs (one module each: chat, catalogue, documents, with the advisors' tools
-in the chat tab) over the engine it is given, and `serve(blocks, engine)` serves them behind the file guard.
+in the chat tab) over the engine it is given, and `serve(engine)` serves them behind the file guard.
 Everything shown comes from that engine. Text from users and documents is escaped before it reaches the page
 (render.py), and the server refuses any file outside the documents folder (guard.py).
 """
@@ -69,11 +69,12 @@ def _quiet_shutdown(record: logging.LogRecord) -> bool:
     return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
 
 
-def asgi_app(blocks: gr.Blocks, engine: Engine) -> Guard:
-    """The app as uvicorn serves it, behind the Guard: login when configured, no share link, no analytics, system
-    fonts, files only from the engine's documents folder."""
+def asgi_app(engine: Engine) -> Guard:
+    """The app over `engine` as uvicorn serves it, behind the Guard: login when configured, no share link, no
+    analytics, system fonts, files only from the engine's documents folder."""
     from fastapi import FastAPI
 
+    blocks = build_app(engine)
     settings = engine.settings
     documents = settings.path(settings.documents_dir)
     server = gr.mount_gradio_app(
@@ -85,12 +86,13 @@ def asgi_app(blocks: gr.Blocks, engine: Engine) -> Guard:
     return Guard(server, documents)
 
 
-def serve(blocks: gr.Blocks, engine: Engine) -> None:
-    """Serve the app with uvicorn, bound to the configured address (127.0.0.1 by default); returns when stopped."""
+def serve(engine: Engine) -> None:
+    """Serve the app over `engine` with uvicorn, bound to the configured address (127.0.0.1 by default); returns
+    when stopped."""
     import uvicorn
 
     settings = engine.settings
-    app = asgi_app(blocks, engine)
+    app = asgi_app(engine)
     logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)
     login = " (connexion requise)" if settings.web_login else ""
     print(f"{TITLE} : http://{settings.web_host}:{settings.web_port}{login}", flush=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant import (
+    KINDS,
     LEVEL_LABELS,
     PANEL_TEXT,
     Answer,
@@ -28,7 +29,7 @@ from assistant.web.guard import document_link
 LOW_FIT = 0.5  # below even odds, a card says the fit is uncertain
 ALL_OWNERS = ("Tous les organismes", "")
 KIND_CHOICES = [("Tous les types", "")] + [(kind_label(kind, "fr", capitalized=True), kind)
-                                           for kind in ("asset", "project", "program")]
+                                           for kind in KINDS]
 LEVEL_CHOICES = [("Tous les niveaux", "")] + [(f"{level} – {label}", str(level))
                                               for level, label in LEVEL_LABELS["fr"].items()]
 
