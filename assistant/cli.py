@@ -9,8 +9,9 @@ code: 1 for input that was refused, 2 for an assistant that cannot run.
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ from assistant import (
 )
 
 REFUSED, CANNOT_RUN = 1, 2
+T = TypeVar("T")
 
 
 class CliError(click.ClickException):
@@ -198,50 +200,58 @@ def print_streamed(engine: Engine, question: str, history: list[str], filters: F
 @click.pass_obj
 def calibrate_command(engine: Engine, dev_set: Path | None) -> None:
     """Ajuster la décision « une fiche convient-elle? » sur la moitié d’ajustement du jeu de développement."""
-    from assistant.evaluation import CalibrationNotSaved, calibrate
+    from assistant.evaluation import CalibrationNotSaved, calibrate, load_dev_set
 
     uncalibrated = Engine(engine.settings, calibrated=False)
     try:
-        fitted = calibrate(read_labelled_set(engine.settings, dev_set), uncalibrated)
+        fitted = calibrate(read_set(dev_set or engine.settings.path(engine.settings.dev_set), load_dev_set),
+                           uncalibrated)
     except (AskError, CalibrationNotSaved) as error:
         raise CannotRun(str(error)) from error
     click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
                f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
 
 
-def read_labelled_set(settings: Settings, path: Path | None):
-    from assistant.evaluation import load_dev_set
-
-    path = path or settings.path(settings.dev_set)
+def read_set(path: Path, load: Callable[[Path], T]) -> T:
     try:
-        return load_dev_set(path)
+        return load(path)
     except (OSError, ValueError, ValidationError) as error:
         raise CliError(f"{path} : jeu étiqueté illisible ({str(error).splitlines()[0]})") from error
 
 
+def names_in(value: str | None, default: tuple[str, ...], allowed: tuple[str, ...], what: str) -> list[str]:
+    names = [name.strip() for name in (value or ",".join(default)).split(",") if name.strip()]
+    if unknown := [name for name in names if name not in allowed]:
+        raise CliError(f"{what} inconnu : {', '.join(unknown)} (choix : {', '.join(allowed)})")
+    return names
+
+
 @main.command("eval")
 @click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Jeu étiqueté au format de eval/README.md (par défaut : celui des réglages, eval/dev-set.yaml).")
+              help="Jeu étiqueté au format de eval/LABELLING.md (par défaut : eval/labelled-set.yaml).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/eval"),
               show_default=True, help="Dossier des résultats (results.json, report.md, graphiques PNG).")
 @click.option("--systems", default=None,
-              help="Systèmes à comparer, séparés par des virgules (par défaut : tous; la liste est dans le "
-                   "message d’erreur d’un nom inconnu).")
+              help="Systèmes à comparer, séparés par des virgules (par défaut : assistant, baseline, profile; "
+                   "aussi : dense, bm25, minilm).")
+@click.option("--variants", default=None,
+              help="Catalogues : quebec (livré), grown (avec les échantillons partagés importés); par défaut, les "
+                   "deux.")
 @click.pass_obj
-def eval_command(engine: Engine, set_path: Path | None, out: Path, systems: str | None) -> None:
-    """Mesurer la qualité des réponses, avec la référence LangChain et les ablations côte à côte."""
-    from assistant.evaluation import SYSTEM_NAMES, run_evaluation
+def eval_command(engine: Engine, set_path: Path | None, out: Path, systems: str | None,
+                 variants: str | None) -> None:
+    """Mesurer ce que lit l’usager (verdict, niveau, pertinence affichée, faits), avec deux références."""
+    from assistant.evaluation import DEFAULT_SYSTEMS, SYSTEM_NAMES, VARIANTS, load_labelled_set, run_evaluation
 
     settings = engine.settings
-    names = [name.strip() for name in (systems or ",".join(SYSTEM_NAMES)).split(",") if name.strip()]
-    if unknown := [name for name in names if name not in SYSTEM_NAMES]:
-        raise CliError(f"système inconnu : {', '.join(unknown)} (choix : {', '.join(SYSTEM_NAMES)})")
-    path = set_path or settings.path(settings.dev_set)
-    dev = read_labelled_set(settings, path)
+    names = names_in(systems, DEFAULT_SYSTEMS, SYSTEM_NAMES, "système")
+    chosen = names_in(variants, VARIANTS, VARIANTS, "catalogue")
+    path = set_path or settings.path(settings.labelled_set)
+    labelled = read_set(path, load_labelled_set)
     command = "assistant eval " + " ".join(sys.argv[2:])
     try:
-        written = run_evaluation(engine, dev, settings.relative(path), out, names, command.strip(),
-                                 progress=sys.stderr.isatty())
+        written = run_evaluation(engine, labelled, settings.relative(path), out, names, chosen, command.strip(),
+                                 settings.path(settings.samples_dir), progress=sys.stderr.isatty())
     except (AskError, IndexStoreError, EmbedderError) as error:
         raise CannotRun(str(error)) from error
     click.echo("Écrits : " + ", ".join(str(p) for p in written))

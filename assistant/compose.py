@@ -160,8 +160,9 @@ def compose_need(question: str, language: Language, assets: list[ScoredAsset], b
     steps = next_steps(verdict, best, citations, language)
     parts += [f"### {text['steps']}", *(f"{n}. {step}" for n, step in enumerate(steps, start=1))]
     return Answer(question=question, language=language, intent="need", verdict=verdict,
-                  answer="\n\n".join(parts), existing_asset_found=bool(best), assets=results,
-                  suggested_level=suggested, next_steps=steps, citations=citations.items)
+                  verdict_record=best.id if best else None, answer="\n\n".join(parts),
+                  existing_asset_found=bool(best), assets=results, suggested_level=suggested, next_steps=steps,
+                  citations=citations.items)
 
 
 def compose_information(question: str, language: Language, evidence: list[SourceRef],

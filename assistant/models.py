@@ -220,6 +220,8 @@ class Answer(BaseModel):
     language: Language
     intent: Literal["need", "question"]
     verdict: Verdict
+    verdict_record: str | None = Field(None, description="The id of the record the verdict names (the asset to "
+                                       "contact, or the similar initiative); None when nothing fits.")
     answer: str = Field(description="Markdown with [n] markers.")
     existing_asset_found: bool
     assets: list[AssetResult] = Field(default_factory=list)

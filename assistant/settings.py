@@ -43,8 +43,11 @@ class Settings(BaseSettings):
     feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file of the advisors' feedback.")
     calibration_file: Path | None = Field(None, description="The fit decision's calibrations (JSON); unset means "
                                           "the file shipped in the package, which `assistant calibrate` updates.")
-    dev_set: Path = Field(Path("eval/dev-set.yaml"), description="The labelled set that calibration and "
-                          "`assistant eval` read by default.")
+    dev_set: Path = Field(Path("eval/dev-set.yaml"), description="The labelled set `assistant calibrate` fits on.")
+    labelled_set: Path = Field(Path("eval/labelled-set.yaml"), description="The labelled set `assistant eval` "
+                               "reads by default (eval/LABELLING.md).")
+    samples_dir: Path = Field(Path("../shared/samples"), description="The shared catalogue samples imported for "
+                              "the grown-catalogue variant of `assistant eval`.")
     generator: Generator = Field(
         "extractive", description="Who writes the prose: 'extractive' (no language model), 'openai' (any "
         "OpenAI-compatible endpoint), 'ollama', or 'llamacpp' (a local GGUF file; the [llm] extra).")

@@ -10,7 +10,8 @@ from test_cli import run
 
 from assistant import AskError, Engine, Filters, Settings
 from assistant.evaluation.dataset import load_dev_set
-from assistant.evaluation.systems import System, evaluate_system
+from assistant.evaluation.metrics import need_figures
+from assistant.evaluation.systems import System, extractive, run_cases
 
 FLOORS = {"hit@3": 0.9, "level_accuracy": 0.85, "no_match_accuracy": 0.8}
 
@@ -37,54 +38,75 @@ def assert_well_cited(answer, engine):
 
 
 def test_dev_set_floors(engine):
-    """The guard: the evaluation of the shipped assistant on the dev set stays above the floors."""
-    result = evaluate_system(load_dev_set(REPO / "eval" / "dev-set.yaml"),
-                             System("assistant", engine.ask, "as shipped"),
-                             lambda citation: engine.verify(citation.ref))
-    figures = result.figures["needs"]
-    print(json.dumps(result.figures, indent=1))
+    """The guard: the shipped assistant on the dev set's needs stays above the floors."""
+    labelled = load_dev_set(REPO / "eval" / "dev-set.yaml").as_labelled()
+    results = run_cases(labelled, ("need",), System("assistant", extractive(engine), "as shipped"),
+                        lambda citation: engine.verify(citation.ref))
+    figures = need_figures(results)
+    print(json.dumps(figures, indent=1))
     for metric, floor in FLOORS.items():
         assert figures[metric] >= floor, (metric, figures[metric])
     assert figures["citation_validity"] == 1.0
-    assert result.figures["questions"]["citation_validity"] == 1.0
 
 
-def test_eval_writes_figures_report_and_charts_with_the_baseline_side_by_side(indexed, tmp_path):
+def write_set(path, **sections) -> None:
+    path.write_text(yaml.safe_dump(sections, allow_unicode=True), encoding="utf-8")
+
+
+LOGIN = {"id": "n001", "question": "Nos citoyens doivent se connecter à notre portail de façon sécurisée",
+         "language": "fr", "acceptable": ["sag", "sqin"], "expected_level": 3, "split": "dev"}
+CAFETERIA = {"id": "n002", "question": "Un logiciel pour les menus et les commandes de la cafétéria des employés",
+             "language": "fr", "style": "negative", "acceptable": [], "split": "held_out"}
+
+
+def test_eval_writes_verdicts_calibration_and_wrong_verdicts_for_three_systems(indexed, tmp_path):
     cases = tmp_path / "cases.yaml"
-    cases.write_text(yaml.safe_dump({
-        "needs": [
-            {"id": "need-001", "question": "Nos citoyens doivent se connecter à notre portail de façon sécurisée",
-             "language": "fr", "expected_assets": ["sag", "sqin"], "expected_level": 3, "no_match": False},
-            {"id": "need-002",
-             "question": "Nous cherchons un logiciel pour gérer les menus et les commandes de la cafétéria de nos "
-                         "employés",
-             "language": "fr", "expected_assets": [], "expected_level": None, "no_match": True}],
-        "questions": [
-            {"id": "doc-001", "question": "Combien de projets compte le portefeuille?", "language": "fr",
-             "expected_source": "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf",
-             "expected_pages": [1], "expected_answer_contains": ["37"]}]}, allow_unicode=True))
+    write_set(cases, needs=[LOGIN, CAFETERIA], follow_ups=[
+        {"id": "f001", "history": [LOGIN["question"]], "question": "et pour les entreprises?", "language": "fr",
+         "acceptable": ["sag", "sqin"], "expected_level": 3, "split": "dev"}], documents=[
+        {"id": "d001", "question": "Combien de projets compte le portefeuille?", "language": "fr", "split": "dev",
+         "facts": [{"text": "37", "source": "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf",
+                    "page": 1}]}])
     out = tmp_path / "results"
-    result = run("eval", "--set", str(cases), "--out", str(out), "--systems", "assistant,baseline",
-                 settings=indexed)
+    result = run("eval", "--set", str(cases), "--out", str(out), "--variants", "quebec", settings=indexed)
     assert result.returncode == 0, result.stderr
     data = json.loads((out / "results.json").read_text())
-    assistant, baseline = data["systems"]
-    assert [assistant["name"], baseline["name"]] == ["assistant", "baseline"]
-    assert len(assistant["needs"]) == 2 and len(assistant["questions"]) == 1
-    assert assistant["figures"]["needs"]["hit@3"] == 1.0 and assistant["figures"]["needs"]["no_match_recall"] == 1.0
-    assert sum(map(sum, assistant["level_confusion"])) == 1
-    assert baseline["figures"]["needs"]["level_accuracy"] is None
-    assert baseline["figures"]["needs"]["no_match_accuracy"] is None
-    assert data["ragas"]["status"] == "non exécuté" and data["ragas"]["faithfulness"] is None
+    assistant, baseline, profile = data["systems"]
+    assert [assistant["name"], baseline["name"], profile["name"]] == ["assistant", "baseline", "profile"]
+    assert {case["kind"] for case in assistant["cases"]} == {"need", "follow_up", "document"}
+    needs = assistant["figures"]["needs"]
+    assert needs["all"]["cases"] == 2 and needs["dev"]["cases"] == 1 and needs["held_out"]["cases"] == 1
+    assert needs["dev"]["verdict_accuracy"] == 1.0 and needs["all"]["brier"] is not None
+    assert baseline["figures"]["needs"]["all"]["level_accuracy"] is None
+    assert baseline["figures"]["needs"]["all"]["brier"] is None
+    assert profile["figures"]["documents"]["all"]["cases"] == 0
     report = (out / "report.md").read_text()
-    assert "| baseline |" in report and "| n/a |" in report and "## Cas en échec — baseline" in report
-    for chart in ("metrics-by-system.png", "level-confusion.png", "latency.png"):
+    assert "### Verdicts erronés — baseline · quebec" in report and "| n/a |" in report
+    for chart in ("reliability.png", "verdicts.png"):
         assert (out / chart).read_bytes().startswith(b"\x89PNG")
+
+
+def test_eval_runs_the_grown_catalogue_with_the_shared_samples_imported(indexed, tmp_path):
+    cases = tmp_path / "cases.yaml"
+    write_set(cases, needs=[LOGIN], grown=[
+        {"id": "g001", "question": "We need to schedule, run and monitor our data pipelines as workflows",
+         "language": "en", "acceptable": ["airflow"], "split": "held_out"}, {**LOGIN, "id": "g002"}])
+    out = tmp_path / "results"
+    result = run("eval", "--set", str(cases), "--out", str(out), "--systems", "assistant,profile",
+                 settings=indexed)
+    assert result.returncode == 0, result.stderr
+    systems = json.loads((out / "results.json").read_text())["systems"]
+    assert [(s["name"], s["variant"]) for s in systems] == [("assistant", "quebec"), ("profile", "quebec"),
+                                                            ("assistant", "grown"), ("profile", "grown")]
+    grown = systems[2]
+    assert [case["id"] for case in grown["cases"]] == ["g001", "g002"]
+    assert "airflow" in grown["cases"][0]["listed"] + [grown["cases"][0]["named"]]
+    assert "## Catalogue agrandi" in (out / "report.md").read_text()
 
 
 def test_eval_names_a_bad_set_in_one_line(indexed, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("needs: [{id: need-001}]")
+    bad.write_text("needs: [{id: n001}]")
     result = run("eval", "--set", str(bad), "--out", str(tmp_path / "out"), settings=indexed)
     assert result.returncode == 1 and result.stderr.startswith(f"Erreur : {bad} : jeu étiqueté illisible")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -6,8 +6,9 @@ Runtime commands never import this package; `assistant eval` and `assistant cali
 """
 
 from assistant.evaluation.calibrate import CalibrationNotSaved, calibrate
-from assistant.evaluation.dataset import DevSet, load_dev_set
-from assistant.evaluation.report import run_evaluation
-from assistant.evaluation.systems import SYSTEM_NAMES
+from assistant.evaluation.dataset import DevSet, LabelledSet, load_dev_set, load_labelled_set
+from assistant.evaluation.report import VARIANTS, run_evaluation
+from assistant.evaluation.systems import DEFAULT_SYSTEMS, SYSTEM_NAMES
 
-__all__ = ["SYSTEM_NAMES", "CalibrationNotSaved", "DevSet", "calibrate", "load_dev_set", "run_evaluation"]
+__all__ = ["DEFAULT_SYSTEMS", "SYSTEM_NAMES", "VARIANTS", "CalibrationNotSaved", "DevSet", "LabelledSet", "calibrate",
+           "load_dev_set", "load_labelled_set", "run_evaluation"]

@@ -1,23 +1,32 @@
 """Scores of one answer against its label (pure), and figures over many.
 
-A system that takes no decision on the level or on «nothing fits» (the LangChain baseline) gets None for
-those figures: not applicable, never zero.
+What is scored first is what a user reads and acts on: the verdict (the record the first sentence names, or
+«nothing fits»), the suggested level, the fit figure shown beside each asset, and the facts of an answer to a
+question about the documents. Ranking measures (hit@k, MRR) come beside them. A system that takes no decision
+of a kind (the LangChain baseline decides no level and never says that nothing fits) gets None for it: not
+applicable, never zero.
 """
 
 import math
 import re
 import statistics
-from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from assistant.evaluation.dataset import DevNeed, DevQuestion, Half
+from assistant.evaluation.dataset import Fact, Split
 from assistant.generate import MARKER, claims
 from assistant.lexical import analyze
-from assistant.models import Answer, Citation
-from assistant.text import display_form
+from assistant.models import Answer
+from assistant.text import quote_form
+
+CaseKind = Literal["need", "follow_up", "grown", "document"]
+SHOWN_AS_FITTING = 0.5  # the web app marks a lower fit «pertinence incertaine»: at or above it, offered as fitting
+BINS = 10
 
 # --- Per-case scores (pure) -----------------------------------------------------------------------------
+
 
 def hit_at(k: int, found: list[str], expected: list[str]) -> bool:
     return any(asset in expected for asset in found[:k])
@@ -35,9 +44,26 @@ def ndcg_at(k: int, found: list[str], expected: list[str]) -> float:
     return gain / ideal if ideal else 0.0
 
 
-def contains_loosely(text: str, expected: str) -> bool:
-    """Whitespace-insensitive containment, as the dev set's README asks."""
-    return re.sub(r"\s+", "", expected) in re.sub(r"\s+", "", text)
+def verdict_correct(named: str | None, acceptable: list[str]) -> bool:
+    """The verdict is right when it names an acceptable record, or says that nothing fits when none is."""
+    return named in acceptable if acceptable else named is None
+
+
+def first_sentence(answer: Answer) -> str:
+    """The answer's first line, without its Markdown emphasis: the sentence a user acts on."""
+    line = next((line for line in answer.answer.splitlines() if line.strip()), "")
+    return re.sub(r"\*\*|__|^#+\s*", "", line).strip()
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"\s+", "", quote_form(text))
+
+
+def fact_stated(answer: Answer, fact: Fact) -> bool:
+    """The fact's words are in the answer (spacing, case, accents and typography aside) and the answer cites its
+    page of its document."""
+    cited = any(citation.source == fact.source and citation.page == fact.page for citation in answer.citations)
+    return cited and _letters(fact.text) in _letters(answer.answer)
 
 
 SUPPORT_OVERLAP = 0.5
@@ -62,113 +88,120 @@ def shares_key_content(claim: set[str], quote: set[str]) -> bool:
     return bool(quote) and len(claim & quote) >= SUPPORT_OVERLAP * min(len(claim), len(quote))
 
 
-class NeedResult(BaseModel):
+# --- Calibration of the displayed fit (pure) ------------------------------------------------------------
+
+Outcome = tuple[float, bool]  # a displayed fit, and whether that record is acceptable
+
+
+def brier_score(outcomes: Sequence[Outcome]) -> float | None:
+    """Mean squared gap between the fit shown and what happened (0 is perfect, 0.25 is a coin)."""
+    return round(statistics.fmean((fit - hit) ** 2 for fit, hit in outcomes), 4) if outcomes else None
+
+
+def _deciles(outcomes: Sequence[Outcome], bins: int) -> list[list[Outcome]]:
+    groups: list[list[Outcome]] = [[] for _ in range(bins)]
+    for fit, hit in outcomes:
+        groups[min(max(int(fit * bins), 0), bins - 1)].append((fit, hit))
+    return groups
+
+
+def reliability_table(outcomes: Sequence[Outcome], bins: int = BINS) -> list[dict[str, float | int | None]]:
+    """Per decile of the fit shown: how many, their mean fit, and the share of them that are acceptable."""
+    return [{"from": index / bins, "to": (index + 1) / bins, "count": len(group),
+             "mean_fit": round(statistics.fmean(fit for fit, _ in group), 3) if group else None,
+             "observed": round(statistics.fmean(hit for _, hit in group), 3) if group else None}
+            for index, group in enumerate(_deciles(outcomes, bins))]
+
+
+def expected_calibration_error(outcomes: Sequence[Outcome], bins: int = BINS) -> float | None:
+    """The gap between mean fit and observed share, averaged over deciles weighted by their counts."""
+    if not outcomes:
+        return None
+    gaps = [len(group) * abs(statistics.fmean(fit for fit, _ in group) - statistics.fmean(hit for _, hit in group))
+            for group in _deciles(outcomes, bins) if group]
+    return round(sum(gaps) / len(outcomes), 4)
+
+
+# --- Results and figures --------------------------------------------------------------------------------
+
+class CaseResult(BaseModel):
+    """One case as a system answered it, with what a reader needs to see what went wrong."""
+
     id: str
-    half: Half
+    kind: CaseKind
+    split: Split | None
+    style: str
     question: str
-    expected_assets: list[str]
-    found_assets: list[str]
+    first_sentence: str
+    acceptable: list[str]
+    named: str | None
+    listed: list[str]
+    fits: list[float]
     expected_level: int | None
     found_level: int | None
-    no_match: bool
-    found_none: bool
+    verdict_ok: bool | None
+    facts_ok: bool | None
     language_ok: bool
     citations_ok: bool
     supported_claims: int
     claims: int
     seconds: float
 
+    def outcomes(self) -> list[Outcome]:
+        return [(fit, record in self.acceptable) for record, fit in zip(self.listed, self.fits, strict=True)]
 
-class QuestionResult(BaseModel):
-    id: str
-    question: str
-    source_ok: bool = Field(description="A citation names the expected document on an expected page.")
-    contains_ok: bool = Field(description="The answer holds every expected string.")
-    language_ok: bool
-    citations_ok: bool
-    supported_claims: int
-    claims: int
-    seconds: float
-
-
-def score_need(need: DevNeed, answer: Answer, verified: Callable[[Citation], bool]) -> NeedResult:
-    supported, claims = citation_support(answer)
-    return NeedResult(
-        id=need.id, half=need.half, question=need.question, expected_assets=need.expected_assets,
-        found_assets=[asset.id for asset in answer.assets], expected_level=need.expected_level,
-        found_level=answer.suggested_level.level, no_match=need.no_match,
-        found_none=not answer.existing_asset_found, language_ok=answer.language == need.language,
-        citations_ok=all(verified(c) for c in answer.citations), supported_claims=supported, claims=claims,
-        seconds=answer.seconds,
-    )
-
-
-def score_question(question: DevQuestion, answer: Answer, verified: Callable[[Citation], bool]) -> QuestionResult:
-    supported, claims = citation_support(answer)
-    return QuestionResult(
-        id=question.id, question=question.question,
-        source_ok=any(c.source == question.expected_source and c.page in question.expected_pages
-                      for c in answer.citations),
-        contains_ok=all(contains_loosely(display_form(answer.answer), expected)
-                        for expected in question.expected_answer_contains),
-        language_ok=answer.language == question.language,
-        citations_ok=all(verified(c) for c in answer.citations), supported_claims=supported, claims=claims,
-        seconds=answer.seconds,
-    )
-
-
-# --- Aggregates -----------------------------------------------------------------------------------------
 
 def _share(flags: list[bool]) -> float | None:
     return round(sum(flags) / len(flags), 3) if flags else None
 
 
 def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 3) if values else None
+    return round(statistics.fmean(values), 3) if values else None
 
 
-def _support(results: list[NeedResult] | list[QuestionResult]) -> float | None:
-    claims = sum(r.claims for r in results)
-    return round(sum(r.supported_claims for r in results) / claims, 3) if claims else None
-
-
-def need_figures(results: list[NeedResult], decides_level: bool = True,
-                 decides_no_match: bool = True) -> dict[str, float | int | None]:
-    """Figures over needs; None where there is nothing to measure or the system takes no such decision."""
-    matches = [r for r in results if not r.no_match]
-    levelled = [r for r in results if r.expected_level is not None]
+def need_figures(results: list[CaseResult], decides_level: bool = True, decides_no_match: bool = True,
+                 shows_fit: bool = True) -> dict[str, float | int | None]:
+    """Figures over needs (or follow-ups); None where there is nothing to measure or no such decision."""
+    matches = [r for r in results if r.acceptable]
+    offered = [record in r.acceptable for r in results
+               for record, fit in zip(r.listed, r.fits, strict=True) if fit >= SHOWN_AS_FITTING]
+    outcomes = [outcome for r in results for outcome in r.outcomes()] if shows_fit else []
+    said_none = [r for r in results if r.named is None]
     return {
         "cases": len(results),
-        "hit@1": _share([hit_at(1, r.found_assets, r.expected_assets) for r in matches]),
-        "hit@3": _share([hit_at(3, r.found_assets, r.expected_assets) for r in matches]),
-        "hit@5": _share([hit_at(5, r.found_assets, r.expected_assets) for r in matches]),
-        "mrr": _mean([reciprocal_rank(r.found_assets, r.expected_assets) for r in matches]),
-        "ndcg@5": _mean([ndcg_at(5, r.found_assets, r.expected_assets) for r in matches]),
-        "level_accuracy": _share([r.found_level == r.expected_level for r in levelled]) if decides_level else None,
-        "no_match_accuracy": _share([r.found_none == r.no_match for r in results]) if decides_no_match else None,
-        "no_match_precision": _share([r.no_match for r in results if r.found_none]) if decides_no_match else None,
-        "no_match_recall": _share([r.found_none for r in results if r.no_match]) if decides_no_match else None,
-        "language_match": _share([r.language_ok for r in results]),
+        "verdict_accuracy": _share([bool(r.verdict_ok) for r in results]),
+        "fitting_precision": _share(offered) if shows_fit else None,
+        "no_match_precision": _share([not r.acceptable for r in said_none]) if decides_no_match else None,
+        "no_match_recall": _share([r.named is None for r in results if not r.acceptable])
+        if decides_no_match else None,
+        "no_match_accuracy": _share([(r.named is None) == (not r.acceptable) for r in results])
+        if decides_no_match else None,
+        "level_accuracy": _share([r.found_level == r.expected_level for r in results if r.expected_level])
+        if decides_level else None,
+        "brier": brier_score(outcomes), "ece": expected_calibration_error(outcomes),
+        "hit@1": _share([hit_at(1, r.listed, r.acceptable) for r in matches]),
+        "hit@3": _share([hit_at(3, r.listed, r.acceptable) for r in matches]),
+        "mrr": _mean([reciprocal_rank(r.listed, r.acceptable) for r in matches]),
         "citation_validity": _share([r.citations_ok for r in results]),
-        "citation_support": _support(results),
+        "language_match": _share([r.language_ok for r in results]),
     }
 
 
-def question_figures(results: list[QuestionResult]) -> dict[str, float | int | None]:
+def document_figures(results: list[CaseResult]) -> dict[str, float | int | None]:
+    claims_made = sum(r.claims for r in results)
     return {
         "cases": len(results),
-        "source_on_expected_page": _share([r.source_ok for r in results]),
-        "answer_contains_expected": _share([r.contains_ok for r in results]),
-        "language_match": _share([r.language_ok for r in results]),
+        "document_accuracy": _share([bool(r.facts_ok) for r in results]),
         "citation_validity": _share([r.citations_ok for r in results]),
-        "citation_support": _support(results),
+        "citation_support": round(sum(r.supported_claims for r in results) / claims_made, 3) if claims_made else None,
+        "language_match": _share([r.language_ok for r in results]),
     }
 
 
 LEVELS = (1, 2, 3, 4)
 
 
-def level_confusion(results: list[NeedResult]) -> list[list[int]]:
+def level_confusion(results: list[CaseResult]) -> list[list[int]]:
     """Rows: expected level 1-4; columns: suggested level 1-4, then «no level suggested»."""
     matrix = [[0] * (len(LEVELS) + 1) for _ in LEVELS]
     for r in results:
@@ -179,20 +212,9 @@ def level_confusion(results: list[NeedResult]) -> list[list[int]]:
 
 
 def latency_figures(seconds: list[float]) -> dict[str, float]:
+    if not seconds:
+        return {}
     ordered = sorted(seconds)
-    percentile = lambda p: ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]  # noqa: E731
-    return {"p50_ms": round(1000 * statistics.median(ordered), 1), "p95_ms": round(1000 * percentile(0.95), 1),
+    at = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50_ms": round(1000 * statistics.median(ordered), 1), "p95_ms": round(1000 * at, 1),
             "max_ms": round(1000 * ordered[-1], 1)}
-
-
-def all_figures(needs: list[NeedResult], questions: list[QuestionResult], decides_level: bool = True,
-           decides_no_match: bool = True) -> dict:
-    """Every figure: needs overall and per half, document questions, latency over all cases."""
-    halves = {f"needs_{half}": need_figures([r for r in needs if r.half == half], decides_level, decides_no_match)
-              for half in ("tune", "held_out")}
-    return {
-        "needs": need_figures(needs, decides_level, decides_no_match),
-        **halves,
-        "questions": question_figures(questions),
-        "latency": latency_figures([r.seconds for r in needs] + [r.seconds for r in questions]),
-    }
