@@ -47,7 +47,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	touch $@
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check assistant tests benchmarks app.py
+	$(VENV)/bin/ruff check assistant tests benchmarks eval app.py
 
 # mypy over the package and app.py, as configured in pyproject.toml (check_untyped_defs, pydantic plugin).
 typecheck: $(INSTALLED)
