@@ -195,21 +195,37 @@ def print_streamed(engine: Engine, question: str, history: list[str], filters: F
 
 
 @main.command("calibrate")
-@click.option("--set", "dev_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Jeu étiqueté (par défaut : celui des réglages, eval/dev-set.yaml).")
+@click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Jeu étiqueté (par défaut : celui des réglages, eval/labelled-set.yaml).")
+@click.option("--variants", default=None,
+              help="Catalogues : quebec (livré), grown (avec les échantillons partagés importés); par défaut, les "
+                   "deux.")
 @click.pass_obj
-def calibrate_command(engine: Engine, dev_set: Path | None) -> None:
-    """Ajuster la décision « une fiche convient-elle? » sur la moitié d’ajustement du jeu de développement."""
-    from assistant.evaluation import CalibrationNotSaved, calibrate, load_dev_set
+def calibrate_command(engine: Engine, set_path: Path | None, variants: str | None) -> None:
+    """Ajuster la décision « une fiche convient-elle? » sur la moitié de développement du jeu étiqueté et la
+    mesurer sur l’autre moitié."""
+    from assistant.evaluation import (
+        VARIANTS,
+        CalibrationNotSaved,
+        NoDevelopmentCases,
+        calibrate,
+        grown_engine,
+        load_labelled_set,
+    )
 
-    uncalibrated = Engine(engine.settings, calibrated=False)
+    settings = engine.settings
+    labelled = read_set(set_path or settings.path(settings.labelled_set), load_labelled_set)
+    chosen = names_in(variants, VARIANTS, VARIANTS, "catalogue")
     try:
-        fitted = calibrate(read_set(dev_set or engine.settings.path(engine.settings.dev_set), load_dev_set),
-                           uncalibrated)
-    except (AskError, CalibrationNotSaved) as error:
+        grown = grown_engine(engine, settings.path(settings.samples_dir), calibrated=False) \
+            if "grown" in chosen and labelled.grown else None
+        fitted = calibrate(labelled, Engine(settings, calibrated=False), grown)
+    except (AskError, CalibrationNotSaved, NoDevelopmentCases) as error:
         raise CannotRun(str(error)) from error
-    click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}, "
-               f"poids {[round(w, 2) for w in fitted.weights]} ({fitted.fitted_on}).")
+    shown = "en pourcentage" if fitted.shows_percent else "en mots (erreur de calibration trop grande)"
+    click.echo(f"Calibration enregistrée pour {fitted.embedder} : seuil {fitted.threshold:.3f}; erreur de "
+               f"calibration sur la moitié réservée {fitted.held_out_ece}; pertinence affichée {shown} "
+               f"({fitted.fitted_on}).")
 
 
 def read_set(path: Path, load: Callable[[Path], T]) -> T:

@@ -7,9 +7,11 @@ word for word from the sources. A claim whose quote cannot be verified on its pa
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.decide import LevelChoice, ScoredAsset
-from assistant.labels import ANSWER_TEXT, Language, kind_label, level_label
-from assistant.mcn import CRITERIA, LEVEL_HEADINGS, STEP_1, STEP_1_CONTACT, STEP_2, STEP_2_LEVEL
+from assistant.decide import Decision, ScoredAsset, why_it_fits
+from assistant.fit import Calibration
+from assistant.labels import ANSWER_TEXT, Language, fit_label, kind_label, level_label
+from assistant.levels import LevelChoice
+from assistant.mcn import McnReference
 from assistant.models import (
     Answer,
     AssetResult,
@@ -19,6 +21,7 @@ from assistant.models import (
     SuggestedLevel,
     Verdict,
 )
+from assistant.profiles import TermWeights
 from assistant.text import match_form
 
 
@@ -61,8 +64,10 @@ def describing_source(record: CatalogueRecord, least_shared_words: int = 5) -> S
     return best if len(words & set(match_form(best.quote).split())) >= least_shared_words else None
 
 
-def asset_result(asset: ScoredAsset, citations: CitationList, language: Language) -> tuple[AssetResult, str]:
-    """The asset's card and its Markdown lines, each fact with the marker of its source."""
+def asset_result(asset: ScoredAsset, need: str, citations: CitationList, language: Language,
+                 as_percent: bool, weights: TermWeights) -> tuple[AssetResult, str]:
+    """The asset's card and its Markdown lines, each fact with the marker of its source: what it is, whose, its
+    fit, when its facts were verified, and which words of the need it covers (or what it does)."""
     record, text = asset.record, ANSWER_TEXT[language]
     name_cite = citations.cite(supporting_source(record, record.acronym or record.name) or record.sources[0],
                                record.id)
@@ -77,28 +82,44 @@ def asset_result(asset: ScoredAsset, citations: CitationList, language: Language
     status_cite = citations.cite(supporting_source(record, record.status), record.id)
     if status_cite:
         facts.append(text["status"].format(status=record.status) + f" {status_cite}")
-    facts.append(text["fit"].format(percent=round(100 * asset.probability)))
+    verified = record.verified.isoformat() if record.verified else None
+    verified_cite = citations.cite(supporting_source(record, verified), record.id)
+    if verified_cite:
+        facts.append(text["verified"].format(date=verified, cite=verified_cite))
+    shown_fit = fit_label(asset.probability, asset.band, as_percent, language)
+    facts.append(text["fit"].format(fit=shown_fit))
     lines = [f"**{record.display_name}** {name_cite} — " + " · ".join(facts)]
-    evidence = describing_source(record)
-    # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
-    shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
-    evidence_cite = citations.cite(shown, record.id)
-    if shown and evidence_cite:
-        lines.append(f"   > « {shown.quote} » {evidence_cite}")
-    markers = (name_cite, level_cite, owner_cite, status_cite, evidence_cite)
+    words, covering = why_it_fits(need, record, weights)
+    covers_cite = citations.cite(covering, record.id) if words else ""
+    if covering and covers_cite:
+        lines.append("   > " + text["covers"].format(words=", ".join(f"« {word} »" for word in words),
+                                                     quote=covering.quote, cite=covers_cite))
+    else:
+        words = []
+        evidence = describing_source(record)
+        # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
+        shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
+        if shown and (does_cite := citations.cite(shown, record.id)):
+            covers_cite = does_cite
+            lines.append("   > " + text["does"].format(quote=shown.quote, cite=does_cite))
+    contact_cite = citations.cite(supporting_source(record, record.contact), record.id)
+    markers = (name_cite, level_cite, owner_cite, status_cite, verified_cite, covers_cite, contact_cite)
     used = sorted({int(marker.strip("[]")) for marker in markers if marker})
     return AssetResult(
         id=record.id, name=record.name, acronym=record.acronym, owner=record.owner, kind=record.kind,
         level=record.level, level_label=level_label(record.level, language), status=record.status,
-        score=round(asset.probability, 3), citations=used,
+        score=round(asset.probability, 3), fits=asset.band == "fits", fit_label=shown_fit, covered=words,
+        contact=record.contact if contact_cite else None, verified=record.verified if verified_cite else None,
+        citations=used,
     ), "\n".join(lines)
 
 
-def level_rationale(choice: LevelChoice, citations: CitationList, language: Language) -> SuggestedLevel:
+def level_rationale(choice: LevelChoice, citations: CitationList, language: Language,
+                    mcn: McnReference) -> SuggestedLevel:
     text = ANSWER_TEXT[language]
     label = level_label(choice.level, language)
     if choice.basis == "asset" and choice.record and choice.level:
-        criteria = [f"« {c.source.quote} » {marker}" for c in CRITERIA if choice.level in c.levels
+        criteria = [f"« {c.source.quote} » {marker}" for c in mcn.criteria if choice.level in c.levels
                     if (marker := citations.cite(c.source))]
         rationale = text["level_asset"].format(
             name=choice.record.display_name, level=choice.level, label=label,
@@ -108,56 +129,68 @@ def level_rationale(choice: LevelChoice, citations: CitationList, language: Lang
                                                   cite=marker)
                     for cue in choice.cues if (marker := citations.cite(cue.criterion.source))]
         rationale = text["level_need"].format(evidence="; ".join(evidence), level=choice.level, label=label,
-                                              cite=citations.cite(LEVEL_HEADINGS[choice.level]))
+                                              cite=citations.cite(mcn.headings[choice.level]))
     else:
         levels = ", ".join(f"{level} – {level_label(level, language)} {citations.cite(ref)}"
-                           for level, ref in LEVEL_HEADINGS.items())
+                           for level, ref in mcn.headings.items())
         rationale = text["level_none"].format(levels=levels,
-                                              aeg=text["aeg"].format(cite=citations.cite(STEP_2_LEVEL)))
+                                              aeg=text["aeg"].format(cite=citations.cite(mcn.step_2_level)))
     return SuggestedLevel(level=choice.level, label=label, basis=choice.basis, rationale=rationale)
 
 
-def next_steps(verdict: Verdict, best: CatalogueRecord | None, citations: CitationList,
-               language: Language) -> list[str]:
+def next_steps(verdict: Verdict, best: CatalogueRecord | None, citations: CitationList, language: Language,
+               mcn: McnReference) -> list[str]:
     text = ANSWER_TEXT[language]
     if verdict == "existing_asset" and best:
         owner_cite = citations.cite(supporting_source(best, best.owner), best.id)
         contact = (text["step_contact_owner"].format(owner=best.owner, name=best.display_name,
-                                                     cite=f"{owner_cite} {citations.cite(STEP_1_CONTACT)}")
+                                                     cite=f"{owner_cite} {citations.cite(mcn.step_1_contact)}")
                    if owner_cite else text["step_contact_unknown"].format(name=best.display_name,
-                                                                          cite=citations.cite(STEP_1_CONTACT)))
-        return [text["step_check"].format(name=best.display_name, cite=citations.cite(STEP_1)), contact]
+                                                                          cite=citations.cite(mcn.step_1_contact)))
+        if contact_cite := citations.cite(supporting_source(best, best.contact), best.id):
+            contact += " " + text["contact"].format(contact=best.contact, cite=contact_cite)
+        return [text["step_check"].format(name=best.display_name, cite=citations.cite(mcn.step_1)), contact]
     if verdict == "similar_initiative" and best:
         owner_cite = citations.cite(supporting_source(best, best.owner), best.id)
         owner = f"{best.owner} {owner_cite}" if owner_cite else text["its_owner"]
-        return [text["step_similar"].format(owner=owner, name=best.display_name, cite=citations.cite(STEP_2)),
-                text["step_level"].format(cite=citations.cite(STEP_2_LEVEL))]
-    return [text["step_none_found"].format(cite=citations.cite(STEP_1)),
-            text["step_others"].format(cite=citations.cite(STEP_2)),
-            text["step_level"].format(cite=citations.cite(STEP_2_LEVEL))]
+        steps = [text["step_similar"].format(owner=owner, name=best.display_name, cite=citations.cite(mcn.step_2)),
+                 text["step_level"].format(cite=citations.cite(mcn.step_2_level))]
+        if contact_cite := citations.cite(supporting_source(best, best.contact), best.id):
+            steps[0] += " " + text["contact"].format(contact=best.contact, cite=contact_cite)
+        return steps
+    return [text["step_none_found"].format(cite=citations.cite(mcn.step_1)),
+            text["step_others"].format(cite=citations.cite(mcn.step_2)),
+            text["step_level"].format(cite=citations.cite(mcn.step_2_level))]
 
 
-def compose_need(question: str, language: Language, assets: list[ScoredAsset], best: CatalogueRecord | None,
-                 choice: LevelChoice, citations: CitationList) -> Answer:
-    """The answer to "does an asset exist for my need?": verdict, the assets worth a look (best is the one
-    that fits, None when nothing does), the level and why, the next steps."""
+def compose_need(question: str, need: str, language: Language, decision: Decision, choice: LevelChoice,
+                 citations: CitationList, calibration: Calibration, mcn: McnReference,
+                 weights: TermWeights) -> Answer:
+    """The answer to "does an asset exist for my need?" (`need`: the question with the turn it follows up): the
+    verdict, the records listed (the named one first, or the closest when nothing fits), the level and why, the
+    next steps."""
     text = ANSWER_TEXT[language]
+    best = decision.named
     verdict: Verdict = "no_match" if not best else "existing_asset" if best.kind == "asset" else "similar_initiative"
     verdict_text = text[verdict]
-    parts = [verdict_text.format(name=best.display_name if best else "",
-                                 cite=citations.cite(STEP_2) if "{cite}" in verdict_text else "")]
+    opening = verdict_text.format(name=best.display_name if best else "",
+                                  cite=citations.cite(mcn.step_2) if "{cite}" in verdict_text else "")
+    if decision.also and (also_cite := citations.cite(decision.also.sources[0], decision.also.id)):
+        opening += " " + text["also"].format(kind=kind_label(decision.also.kind, language),
+                                             name=decision.also.display_name, cite=also_cite)
+    parts = [opening]
     results = []
-    if best:
-        parts.append(f"### {text['assets']}")
-        for rank, asset in enumerate(assets, start=1):
-            result, lines = asset_result(asset, citations, language)
+    if decision.listed:
+        parts.append(f"### {text['assets'] if best else text['closest']}")
+        for rank, asset in enumerate(decision.listed, start=1):
+            result, lines = asset_result(asset, need, citations, language, calibration.shows_percent, weights)
             results.append(result)
             parts.append(f"{rank}. {lines}")
-    suggested = level_rationale(choice, citations, language)
+    suggested = level_rationale(choice, citations, language, mcn)
     colon = " : " if language == "fr" else ": "
     heading = f"### {text['level']}" + (f"{colon}{suggested.level} – {suggested.label}" if suggested.level else "")
     parts += [heading, suggested.rationale]
-    steps = next_steps(verdict, best, citations, language)
+    steps = next_steps(verdict, best, citations, language, mcn)
     parts += [f"### {text['steps']}", *(f"{n}. {step}" for n, step in enumerate(steps, start=1))]
     return Answer(question=question, language=language, intent="need", verdict=verdict,
                   verdict_record=best.id if best else None, answer="\n\n".join(parts),
@@ -166,7 +199,7 @@ def compose_need(question: str, language: Language, assets: list[ScoredAsset], b
 
 
 def compose_information(question: str, language: Language, evidence: list[SourceRef],
-                        named: list[ScoredAsset], citations: CitationList) -> Answer:
+                        named: list[ScoredAsset], citations: CitationList, weights: TermWeights) -> Answer:
     """The answer to a question about the documents: the passages that answer it, quoted, best first."""
     text = ANSWER_TEXT[language]
     lines = []
@@ -179,7 +212,7 @@ def compose_information(question: str, language: Language, evidence: list[Source
     parts = [text["from_sources"], *lines] if lines else [text["nothing"]]
     results = []
     for asset in named:
-        result, card = asset_result(asset, citations, language)
+        result, card = asset_result(asset, question, citations, language, False, weights)
         results.append(result)
         parts.append(f"- {card}")
     return Answer(question=question, language=language, intent="question", verdict="information",

@@ -17,6 +17,8 @@ from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, In
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assistant.models import SourceRef
     from assistant.pipeline import Pipeline
     from assistant.retrieve import Mode
@@ -91,8 +93,9 @@ class Engine:
             return
         yield from write(answer, model, f"{settings.generator}:{settings.llm_model or 'défaut'}", settings.llm_timeout)
 
-    def evidence_for(self, question: str, history: list[str] | None = None) -> dict[str, list[float]]:
-        """Each candidate record's fit features for this need, read exactly as `ask` reads it (calibration)."""
+    def evidence_for(self, question: str, history: list[str] | None = None) -> "tuple[list[str], np.ndarray]":
+        """The record ids and their fit features (one row each) for this need, read exactly as `ask` reads it
+        (calibration)."""
         return self.pipeline().evidence_for(question, history or [])
 
     # --- What the index holds ------------------------------------------------------------------------------
@@ -103,7 +106,7 @@ class Engine:
 
     def records(self) -> list[CatalogueRecord]:
         """The catalogue records the answers draw on (those in the index), sorted by name."""
-        return sorted(self.pipeline().facets.records.values(), key=lambda record: record.name.casefold())
+        return sorted(self.pipeline().profiles.records, key=lambda record: record.name.casefold())
 
     def document_titles(self) -> dict[str, str]:
         """Each indexed source's title, by path."""

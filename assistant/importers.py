@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from assistant.catalogue import files_with_suffix, load_yaml, slugify, unique_records, without_clashes, write_records
 from assistant.errors import Loc, RecordError
-from assistant.models import CatalogueRecord, SourceRef
+from assistant.models import CONTACT_MAX_LENGTH, CatalogueRecord, SourceRef, is_email, iso_date
 from assistant.settings import source_name
 from assistant.text import quote_on_page
 
@@ -92,6 +93,34 @@ def _words(*lists: Iterable[str] | None) -> list[str]:
     return list(dict.fromkeys(w.strip() for words in lists for w in words or () if w.strip()))
 
 
+def _dig(data: Any, *keys: str) -> Any:
+    """data[k1][k2]…, None where a level is missing or not a mapping."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+# A placeholder address (RFC 2606 and 6761 names: example.com, *.test…) names nobody to contact.
+_PLACEHOLDER = re.compile(r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$", re.IGNORECASE)
+
+
+def _contact(value: Any, raw: str) -> str | None:
+    """An e-mail address of the file as a record's contact; None when the value is not one, is a placeholder,
+    or is not in the file as it is (it could not be quoted)."""
+    if not isinstance(value, str) or len(value := value.strip()) > CONTACT_MAX_LENGTH or not is_email(value):
+        return None
+    return value if value in raw and not _PLACEHOLDER.search(value.rpartition("@")[2]) else None
+
+
+def _verified(value: Any, raw: str) -> tuple[date, str] | None:
+    """A metadataLastUpdated value as a date, with the excerpt of the file that states it; None when the value
+    is not a YYYY-MM-DD date or the file does not show it so."""
+    if (day := iso_date(value)) is None:
+        return None
+    found = re.search(rf"metadataLastUpdated:[ \t]*(['\"]?){day}\1(?!\S)", raw)
+    return (day, found.group()) if found else None
+
+
 # ---- publiccode.yml (https://yml.publiccode.tools, core standard)
 
 _PUBLICCODE: dict[str, Spec] = {
@@ -148,12 +177,14 @@ def from_publiccode(data: Any, raw: str, document: str) -> CatalogueRecord:
     chosen = (in_language("fr") or in_language("en") or list(descriptions.values()))[0]
     owner = data["legal"].get("mainCopyrightOwner") or data["legal"].get("repoOwner")
     users = _words(data.get("usedBy"))
+    contact = next(filter(None, (_contact(c.get("email"), raw) for c in maintenance.get("contacts") or ())), None)
     return _record(
         document,
         id=slugify(data["name"]),
         name=data["name"].strip(),
         kind="asset",
         owner=owner,
+        contact=contact,
         users=users,
         status=data["developmentStatus"],
         description=(chosen.get("longDescription") or chosen["shortDescription"]).strip(),
@@ -162,7 +193,7 @@ def from_publiccode(data: Any, raw: str, document: str) -> CatalogueRecord:
             "en": _words(data.get("categories"), *(text.get("features") for text in in_language("en"))),
         },
         url=data["url"],
-        sources=_sources(document, raw, [data["name"], chosen["shortDescription"], owner, *users]),
+        sources=_sources(document, raw, [data["name"], chosen["shortDescription"], owner, *users, contact]),
     )
 
 
@@ -173,8 +204,8 @@ _LICENCE: dict[str, Spec] = {"URL": _LANG, "spdxID": str, "level?": _LANG, "scop
 _DESCRIPTION: dict[str, Spec] = {"whatItDoes": _LANG, "howItWorks?": _LANG}
 _TAGS: dict[str, Spec] = {"en": [str], "fr": [str]}
 _ORE_RELEASE: dict[str, Spec] = {
-    "contact": {"email": str, "name?": str},
-    "date": {"created": str, "metadataLastUpdated": str},
+    "contact?": object,  # contact.email and date.metadataLastUpdated are read, not checked: a missing or
+    "date": {"created": str, "metadataLastUpdated?": object},  # malformed one leaves the record's field empty
     "description": _DESCRIPTION,
     "category": str,
     "name": _LANG,
@@ -202,11 +233,7 @@ _ORE_SOFTWARE: dict[str, Spec] = {
         {
             "adminCode": str,
             "uses": [
-                {
-                    "contact": {"email": str, "name?": str},
-                    "date": {"started": str, "metadataLastUpdated": str},
-                    "team?": _LANG,
-                }
+                {"contact?": object, "date": {"started": str, "metadataLastUpdated?": object}, "team?": _LANG}
             ],
         }
     ],
@@ -218,10 +245,20 @@ def _fr(text: dict[str, str]) -> str:
     return (text["fr"] or text["en"]).strip()
 
 
+def _contact_and_date(uses: list[Any], raw: str) -> tuple[dict[str, Any], list[str | None]]:
+    """The fields `contact` (the first usable `contact.email` of the releases or uses) and `verified` (the latest
+    usable `date.metadataLastUpdated`), and the quotes that state them."""
+    contact = next(filter(None, (_contact(_dig(use, "contact", "email"), raw) for use in uses)), None)
+    dates = [found for use in uses if (found := _verified(_dig(use, "date", "metadataLastUpdated"), raw))]
+    verified, quote = max(dates) if dates else (None, None)
+    return {"contact": contact, "verified": verified}, [contact, quote]
+
+
 def _ore_release(release: Any, admin: str, raw: str, document: str, field: str) -> CatalogueRecord:
     _check(document, release, _ORE_RELEASE, field)
     name, description = _fr(release["name"]), _fr(release["description"]["whatItDoes"])
     users = _words(p["adminCode"] for p in release.get("partners") or ())
+    known, quotes = _contact_and_date([release], raw)
     return _record(
         document,
         id=slugify(f"{admin} {name}"),
@@ -233,7 +270,8 @@ def _ore_release(release: Any, admin: str, raw: str, document: str, field: str) 
         description=description,
         keywords={"fr": _words(release["tags"]["fr"]), "en": _words(release["tags"]["en"])},
         url=_fr(release["repositoryURL"]),
-        sources=_sources(document, raw, [name, description, admin, *users]),
+        sources=_sources(document, raw, [name, description, admin, *users, *quotes]),
+        **known,
     )
 
 
@@ -253,6 +291,7 @@ def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord],
         _check(document, data, _ORE_SOFTWARE)
         name, description = _fr(data["name"]), _fr(data["description"]["whatItDoes"])
         users = _words(a["adminCode"] for a in data["administrations"])
+        known, quotes = _contact_and_date([use for a in data["administrations"] for use in a["uses"]], raw)
         record = _record(
             document,
             id=slugify(name),
@@ -262,7 +301,8 @@ def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord],
             description=description,
             keywords={"fr": _words(data["tags"]["fr"]), "en": _words(data["tags"]["en"])},
             url=_fr(data["homepageURL"]),
-            sources=_sources(document, raw, [name, description, *users]),
+            sources=_sources(document, raw, [name, description, *users, *quotes]),
+            **known,
         )
         return [record], []
     raise RecordError(document, None,

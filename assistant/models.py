@@ -1,12 +1,46 @@
 """Typed data passed between the stages of the pipeline."""
 
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from assistant.labels import Kind, Language, display_name, level_label
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CONTACT_MAX_LENGTH = 254  # the longest e-mail address SMTP carries (RFC 5321)
+_EMAIL = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"  # local part; then the domain:
+                    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}")  # labels, a top level of letters
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def is_email(text: str) -> bool:
+    """An e-mail address as people write one: 'prenom.nom@mcn.gouv.qc.ca' (accented domains allowed)."""
+    return bool(_EMAIL.fullmatch(text))
+
+
+def _is_https_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    host = parts.hostname or ""
+    return parts.scheme == "https" and "." in host.strip(".") and not any(char.isspace() for char in text)
+
+
+def iso_date(value: Any) -> date | None:
+    """A date, or a text 'YYYY-MM-DD' that names an existing day, as a date; None for anything else."""
+    if isinstance(value, date):
+        return None if isinstance(value, datetime) else value  # a datetime is not a day
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:  # 2019-02-30
+        return None
 
 
 class SourceRef(BaseModel):
@@ -47,13 +81,36 @@ class CatalogueRecord(BaseModel):
     level: int | None = Field(None, ge=1, le=4, description="Mutualisation level; empty when no source states it.")
     level_sources: list[SourceRef] = Field(default_factory=list, description="The quotes that state the level.")
     owner: str | None = Field(None, description="Organisme responsable; empty when no source names it.")
+    contact: str | None = Field(None, max_length=CONTACT_MAX_LENGTH, description="Whom to contact about the asset: "
+                                "an e-mail address or the https URL of the owner's desk page; empty when no "
+                                "source gives one.")
     users: list[str] = Field(default_factory=list, description="Bodies known to use the asset.")
     status: str | None = None
     description: str = Field(min_length=1)
     sub_projects: list[SubProject] = Field(default_factory=list)
     keywords: Keywords = Field(default_factory=Keywords)
     url: str | None = None
+    verified: date | None = Field(None, description="The day the record's facts were last verified at their "
+                                  "source (YYYY-MM-DD); empty when no source dates them.")
     sources: list[SourceRef] = Field(min_length=1)
+
+    @field_validator("contact")
+    @classmethod
+    def _contact_is_an_address(cls, value: str | None) -> str | None:
+        if value is not None and not (is_email(value) or _is_https_url(value)):
+            raise PydanticCustomError("contact", "adresse courriel ou URL https attendue, reçu « {value} »",
+                                      {"value": value})
+        return value
+
+    @field_validator("verified", mode="before")
+    @classmethod
+    def _verified_is_a_day(cls, value: Any) -> date | None:
+        if value is None:
+            return None
+        if (day := iso_date(value)) is None:
+            raise PydanticCustomError("verified", "date AAAA-MM-JJ attendue (un jour qui existe), reçu « {value} »",
+                                      {"value": str(value)})
+        return day
 
     @model_validator(mode="after")
     def _level_needs_its_quote(self) -> "CatalogueRecord":
@@ -199,6 +256,13 @@ class AssetResult(BaseModel):
     level_label: str | None = None
     status: str | None = None
     score: float = Field(description="Estimated probability that the record fits the need (0-1).")
+    fits: bool = Field(True, description="Whether it passes the fit threshold; the closest records shown when "
+                       "nothing fits do not.")
+    fit_label: str = Field("", description="The fit as the answer shows it: a percentage, or words for its band "
+                           "when the probabilities are not calibrated well enough to show one.")
+    covered: list[str] = Field(default_factory=list, description="The words of the need its record covers.")
+    contact: str | None = Field(None, description="Whom to contact: an e-mail address or the owner's page.")
+    verified: date | None = Field(None, description="When the record's facts were last verified.")
     citations: list[int] = Field(default_factory=list, description="The [n] backing this asset's facts.")
 
     @property

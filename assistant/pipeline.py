@@ -12,54 +12,36 @@ import numpy as np
 
 from assistant.catalogue import read_record
 from assistant.compose import CitationList, compose_information, compose_need
-from assistant.decide import (
-    AssetMatch,
-    Calibration,
-    ScoredAsset,
-    choose_level,
-    conversation_context,
-    is_need,
-    load_calibration,
-    mentions,
-    rank_assets,
-    record_features,
-    score_assets,
-    topic_of,
-)
+from assistant.decide import ScoredAsset, decide, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
+from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import indexed_sources
+from assistant.intent import conversation_context, is_need
 from assistant.labels import Language
+from assistant.levels import choose_level, topic_of
 from assistant.lexical import analyze
 from assistant.load import page_text
+from assistant.mcn import McnReference, mcn_reference
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, SourceRef
-from assistant.retrieve import Mode, Passage, RecordFacets, Retriever, passes
+from assistant.profiles import RecordProfiles
+from assistant.retrieve import Mode, Passage, Retriever
 from assistant.settings import Settings
 from assistant.text import detect_language, quote_on_page, sentences
 
 log = logging.getLogger("assistant.pipeline")
 
-PASSAGES_PER_NEED = 20
 PASSAGES_PER_QUESTION = 8
-ASSETS_SHOWN = 5
 EVIDENCE_SENTENCES = 3
-
-
-@dataclass
-class Candidates:
-    """What the fit decision reads for one need: the records in play, their passages and facet similarities."""
-
-    records: dict[str, CatalogueRecord]
-    matches: list[AssetMatch]
-    facets: dict[str, tuple[float, float]]
 
 
 @dataclass
 class Pipeline:
     settings: Settings
     retriever: Retriever
-    facets: RecordFacets
+    profiles: RecordProfiles
     calibration: Calibration | None  # None only while `assistant calibrate` fits one
     sources: dict[str, IndexedSource]
+    mcn: McnReference
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True) -> "Pipeline":
@@ -76,12 +58,15 @@ class Pipeline:
         for source in sources.values():
             if source.record_id:
                 try:
-                    records[source.record_id] = read_record(settings.home / source.source, settings.home)
+                    records[source.source] = read_record(settings.home / source.source, settings.home)
                 except RecordError as error:  # changed on disk since it was indexed and now invalid
                     log.warning("fiche écartée des réponses : %s", error)
-        facets = RecordFacets.build(records, retriever.embedder,
-                                    settings.path(settings.index_dir) / f"facets-{settings.collection}.npz")
-        return cls(settings, retriever, facets, calibration, sources)
+        if settings.deck_source not in sources:
+            log.warning("le document d’orientation du MCN (%s) n’est pas dans l’index : les critères des niveaux et "
+                        "les étapes du processus ne seront pas cités", settings.deck_source)
+        profiles = RecordProfiles.build(records, retriever.embedder, retriever.document_texts(),
+                                        settings.path(settings.index_dir) / f"profiles-{settings.collection}.npz")
+        return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source))
 
     @property
     def titles(self) -> dict[str, str]:
@@ -102,36 +87,31 @@ class Pipeline:
         answer.seconds = round(time.perf_counter() - started, 3)
         return answer
 
-    def evidence_for(self, question: str, history: list[str]) -> dict[str, list[float]]:
-        """Each candidate record's features (decide.FEATURES) for this need, read with the conversation as an
+    def evidence_for(self, question: str, history: list[str]) -> tuple[list[str], np.ndarray]:
+        """The record ids and their features (fit.FEATURES) for this need, read with the conversation as an
         answer reads it: what calibration learns from."""
-        found = self._candidates(" ".join([*conversation_context(question, history), question]), None)
-        by_id = {match.record.id: match for match in found.matches}
-        return {rid: record_features(by_id.get(rid), found.facets.get(rid, (0.0, 0.0))) for rid in found.records}
+        need = " ".join([*conversation_context(question, history), question])
+        return [record.id for record in self.profiles.records], self._features(need, None)[1]
 
-    def _candidates(self, need: str, filters: Filters | None) -> Candidates:
-        topic = topic_of(need) or need  # what is needed, without how it would be shared
-        vector = self.retriever.embed(topic)
-        passages = self.retriever.search(topic, PASSAGES_PER_NEED, filters, query_vector=vector)
-        records = {rid: record for rid, record in self.facets.records.items()
-                   if passes(_record_metadata(record), filters)}
-        return Candidates(records, rank_assets(passages, records), self.facets.similarities(vector))
+    def _features(self, need: str, filters: Filters | None) -> tuple[list[CatalogueRecord], np.ndarray]:
+        """The records the filters keep and their features for this need. Records are matched against what is
+        needed, not how it would be shared: «offert à tous les ministères» must not pull toward every
+        government-wide asset."""
+        keep = self.profiles.kept(filters)
+        topic = topic_of(need) or need
+        signals = self.profiles.signals(self.retriever.embed(topic), analyze(topic))[keep]
+        return [record for record, kept in zip(self.profiles.records, keep, strict=True) if kept], features(signals)
 
     def _answer_need(self, question: str, context: list[str], filters: Filters | None, language: Language,
                      citations: CitationList) -> Answer:
         if self.calibration is None:
             raise AskError("l’assistant n’est pas calibré : lancez assistant calibrate")
-        found = self._candidates(" ".join([*context, question]), filters)
-        scored = score_assets(found.records, found.matches, found.facets, self.calibration)
-        threshold = self.calibration.threshold
-        fitting = [asset for asset in scored if asset.probability >= threshold]
-        shown = [asset for asset in scored[:ASSETS_SHOWN] if asset.probability >= threshold / 2]
-        # Step 1 of the process looks for an asset already in service; a project or program that fits
-        # better is still listed first, but the verdict, the level and the contact follow the asset.
-        best = next((asset.record for asset in fitting if asset.record.kind == "asset"),
-                    fitting[0].record if fitting else None)
-        choice = choose_level(question, context, best)
-        return compose_need(question, language, shown if best else [], best, choice, citations)
+        need = " ".join([*context, question])
+        records, rows = self._features(need, filters)
+        decision = decide(records, probabilities(rows, self.calibration), self.calibration)
+        choice = choose_level(question, context, decision.named, self.mcn)
+        return compose_need(question, need, language, decision, choice, citations, self.calibration, self.mcn,
+                            self.profiles.weights)
 
     def _answer_question(self, question: str, context: list[str], filters: Filters | None, language: Language,
                          citations: CitationList) -> Answer:
@@ -139,9 +119,8 @@ class Pipeline:
         vector = self.retriever.embed(query)
         passages = self.retriever.search(query, PASSAGES_PER_QUESTION, filters, query_vector=vector)
         evidence = self._evidence(query, vector, [p for p in passages if not p.record_id])
-        named = [ScoredAsset(record, 1.0, None) for record in self.facets.records.values()
-                 if mentions(query, record)]
-        return compose_information(question, language, evidence, named, citations)
+        named = [ScoredAsset(record, 1.0, "fits") for record in self.profiles.records if mentions(query, record)]
+        return compose_information(question, language, evidence, named, citations, self.profiles.weights)
 
     def _evidence(self, query: str, vector: np.ndarray, passages: list[Passage]) -> list[SourceRef]:
         """The sentences of the passages that best answer the question: meaning and shared words together."""
@@ -162,10 +141,6 @@ class Pipeline:
             if len(chosen) == EVIDENCE_SENTENCES:
                 break
         return chosen
-
-
-def _record_metadata(record: CatalogueRecord) -> dict:
-    return {"record_id": record.id, "kind": record.kind, "level": record.level, "owner": record.owner}
 
 
 @lru_cache(maxsize=256)

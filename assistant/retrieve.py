@@ -6,11 +6,8 @@ calibration between the two. Every passage also gets its cosine similarity to th
 absolute measure the decisions downstream can set a threshold on.
 """
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -22,9 +19,9 @@ from assistant.errors import IndexStoreError
 from assistant.index import describe_store, open_client, open_collection, sync_lexical
 from assistant.labels import Kind
 from assistant.lexical import LexicalIndex
-from assistant.models import CatalogueRecord, Filters
+from assistant.models import Filters
 from assistant.settings import Settings
-from assistant.text import match_form, sha256_hex
+from assistant.text import match_form
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60  # the constant of Cormack et al. (2009); it damps the weight of the very first ranks
@@ -92,6 +89,12 @@ class Retriever:
             raise IndexStoreError(f"l’index ({describe_store(settings)}) est vide : lancez d’abord assistant ingest")
         return cls(collection, embedder, sync_lexical(collection, settings), mode)
 
+    def document_texts(self) -> list[str]:
+        """The text of every passage of a document (not of a catalogue record)."""
+        found = self.collection.get(include=["documents", "metadatas"])
+        return [text for text, metadata in zip(found["documents"] or [], found["metadatas"] or [], strict=True)
+                if not (metadata or {}).get("record_id")]
+
     def embed(self, query: str) -> np.ndarray:
         return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
 
@@ -139,54 +142,3 @@ def _rank_in(ranking: list[str], item: str) -> int | None:
         return ranking.index(item) + 1
     except ValueError:
         return None
-
-
-def facets_of(record: CatalogueRecord) -> list[str]:
-    """The short texts that each say what a record is for: its name, each sentence of its description,
-    each keyword, each sub-project. Matched one by one, a need meets the one facet it is about instead of
-    the blurred average of a whole record."""
-    name = record.display_name
-    sentences = [part.strip() for part in re.split(r"(?<=[.;:])\s+", record.description) if len(part.strip()) > 15]
-    return [name, *sentences, *record.keywords.fr, *record.keywords.en, *(p.name for p in record.sub_projects)]
-
-
-@dataclass
-class RecordFacets:
-    """The indexed catalogue records and their facets' vectors, cached beside the index by content stamp."""
-
-    records: dict[str, CatalogueRecord]
-    owners: np.ndarray  # record id of each facet row
-    vectors: np.ndarray  # one unit vector per facet
-
-    @classmethod
-    def build(cls, records: dict[str, CatalogueRecord], embedder: Embedder, cache: Path) -> "RecordFacets":
-        texts, owners = [], []
-        for record_id, record in sorted(records.items()):
-            facets = facets_of(record)
-            texts += facets
-            owners += [record_id] * len(facets)
-        stamp = sha256_hex(json.dumps([embedder.name, texts, owners], ensure_ascii=False))
-        try:
-            saved = np.load(cache)
-            if str(saved["stamp"]) == stamp:
-                return cls(records, np.asarray(owners), saved["vectors"])
-        except (OSError, KeyError, ValueError):
-            pass
-        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32).reshape(len(texts), -1)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        staging = cache.with_name(cache.name + ".new.npz")
-        np.savez(staging, stamp=stamp, vectors=vectors)
-        staging.replace(cache)
-        return cls(records, np.asarray(owners), vectors)
-
-    def similarities(self, query_vector: np.ndarray, top: int = 3) -> dict[str, tuple[float, float]]:
-        """Per record: the best facet's cosine with the query, and the mean of its `top` best."""
-        if not len(self.owners):
-            return {}
-        sims = self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0))
-        found = {}
-        for record_id in self.records:
-            own = np.sort(sims[self.owners == record_id])
-            found[record_id] = (float(own[-1]), float(own[-top:].mean()))
-        return found

@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.labels import Generator
+from assistant.mcn import DECK_FILE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,9 +44,11 @@ class Settings(BaseSettings):
     feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file of the advisors' feedback.")
     calibration_file: Path | None = Field(None, description="The fit decision's calibrations (JSON); unset means "
                                           "the file shipped in the package, which `assistant calibrate` updates.")
-    dev_set: Path = Field(Path("eval/dev-set.yaml"), description="The labelled set `assistant calibrate` fits on.")
+    mcn_deck: Path | None = Field(None, description="The MCN's orientation deck on mutualisation, whose pages the "
+                                  "level criteria and the process steps are quoted from; unset means "
+                                  f"{DECK_FILE} in the documents folder.")
     labelled_set: Path = Field(Path("eval/labelled-set.yaml"), description="The labelled set `assistant eval` "
-                               "reads by default (eval/LABELLING.md).")
+                               "and `assistant calibrate` read by default (eval/LABELLING.md).")
     samples_dir: Path = Field(Path("../shared/samples"), description="The shared catalogue samples imported for "
                               "the grown-catalogue variant of `assistant eval`.")
     generator: Generator = Field(
@@ -77,6 +80,11 @@ class Settings(BaseSettings):
     @property
     def calibration_path(self) -> Path | None:
         return self.path(self.calibration_file) if self.calibration_file else None
+
+    @property
+    def deck_source(self) -> str:
+        """The MCN deck as the index names it (its path relative to the project root)."""
+        return self.relative(self.path(self.mcn_deck or self.documents_dir / DECK_FILE))
 
     @property
     def source_dirs(self) -> list[Path]:

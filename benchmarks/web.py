@@ -20,7 +20,7 @@ from pathlib import Path
 from gradio_client import Client
 
 from assistant import Settings
-from assistant.evaluation import load_dev_set
+from assistant.evaluation import load_labelled_set
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,8 +57,7 @@ def main() -> None:
         print(f"Start-up until the server answers: {time.perf_counter() - started:.1f} s")
 
         settings = Settings()
-        needs = [need.question for need in load_dev_set(settings.path(settings.dev_set)).needs
-                 if not need.history][:20]
+        needs = [need.question for need in load_labelled_set(settings.path(settings.labelled_set)).needs][:20]
         first = time.perf_counter()
         Client(url, verbose=False).predict(needs[0], [], "", "", "", api_name="/chat")
         print(f"First answer (models load): {time.perf_counter() - first:.1f} s")

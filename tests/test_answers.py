@@ -5,15 +5,18 @@ import re
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, SHARED
 from test_cli import run
 
 from assistant import AskError, Engine, Filters, Settings
-from assistant.evaluation.dataset import load_dev_set
-from assistant.evaluation.metrics import need_figures
-from assistant.evaluation.systems import System, extractive, run_cases
+from assistant.evaluation import load_labelled_set, run_evaluation
 
-FLOORS = {"hit@3": 0.9, "level_accuracy": 0.85, "no_match_accuracy": 0.8}
+# Floors on the held-out half of eval/labelled-set.yaml (never fitted on), a little under today's figures (README):
+# a regression guard, not the issue's targets, which these decisions do not reach yet.
+HELD_OUT_FLOORS = {
+    "quebec": {"verdict_accuracy": 0.74, "no_match_accuracy": 0.72, "level_accuracy": 0.75, "hit@3": 0.9},
+    "grown": {"verdict_accuracy": 0.68, "hit@3": 0.85},
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +40,36 @@ def assert_well_cited(answer, engine):
         assert engine.verify(citation.ref), citation
 
 
-def test_dev_set_floors(engine):
-    """The guard: the shipped assistant on the dev set's needs stays above the floors."""
-    labelled = load_dev_set(REPO / "eval" / "dev-set.yaml").as_labelled()
-    results = run_cases(labelled, ("need",), System("assistant", extractive(engine), "as shipped"),
-                        lambda citation: engine.verify(citation.ref))
-    figures = need_figures(results)
-    print(json.dumps(figures, indent=1))
-    for metric, floor in FLOORS.items():
+@pytest.fixture(scope="module")
+def evaluation(indexed, tmp_path_factory) -> dict:
+    """The whole labelled set through the assistant and both baselines, on the shipped and the grown catalogue."""
+    out = tmp_path_factory.mktemp("eval")
+    labelled = load_labelled_set(REPO / "eval" / "labelled-set.yaml")
+    run_evaluation(Engine(indexed), labelled, "eval/labelled-set.yaml", out, ["assistant", "baseline", "profile"],
+                   ["quebec", "grown"], "pytest", SHARED / "samples")
+    systems = json.loads((out / "results.json").read_text())["systems"]
+    return {(system["name"], system["variant"]): system for system in systems}
+
+
+@pytest.mark.parametrize("variant", ["quebec", "grown"])
+def test_held_out_floors_and_both_baselines_beaten(evaluation, variant):
+    figures = evaluation[("assistant", variant)]["figures"]["needs"]["held_out"]
+    print(variant, json.dumps(figures))
+    for metric, floor in HELD_OUT_FLOORS[variant].items():
         assert figures[metric] >= floor, (metric, figures[metric])
     assert figures["citation_validity"] == 1.0
+    for baseline in ("baseline", "profile"):
+        theirs = evaluation[(baseline, variant)]["figures"]["needs"]["held_out"]["verdict_accuracy"]
+        assert figures["verdict_accuracy"] > theirs, (baseline, theirs)
+
+
+def test_the_verdict_names_the_first_record_listed_and_never_an_unlisted_one(evaluation):
+    for variant in ("quebec", "grown"):
+        for case in evaluation[("assistant", variant)]["cases"]:
+            if case["named"]:
+                assert case["listed"][0] == case["named"], case["id"]
+            if case["intent"] == "need":
+                assert case["listed"], case["id"]  # never an empty hand
 
 
 def write_set(path, **sections) -> None:
@@ -117,9 +140,22 @@ def test_a_login_need_finds_the_authentication_service(engine):
     assert answer.language == "fr" and answer.intent == "need"
     assert answer.existing_asset_found and answer.verdict == "existing_asset"
     assert "sag" in [asset.id for asset in answer.assets[:3]]
+    named = answer.assets[0]
+    assert answer.verdict_record == named.id and named.fits and named.display_name in answer.answer.splitlines()[0]
     assert answer.suggested_level.level == 3 and answer.suggested_level.basis == "asset"
     assert "il est utilisé pour construire une solution d’affaires" in answer.suggested_level.rationale
     assert any("entrer en contact avec l’OP responsable" in c.quote for c in answer.citations)
+    assert_well_cited(answer, engine)
+
+
+def test_each_record_listed_says_which_words_of_the_need_it_covers_with_the_quote(engine):
+    answer = engine.ask("Il nous faut un service d'authentification gouvernementale pour nos citoyens")
+    sag = next(asset for asset in answer.assets if asset.id == "sag")
+    assert "authentification" in sag.covered
+    line = next(line for line in answer.answer.splitlines()
+                if line.strip().startswith("> Couvre") and "« authentification »" in line)
+    marker = int(line.rsplit("[", 1)[1].rstrip("]"))
+    assert "authentification" in answer.citations[marker - 1].quote.lower() and marker in sag.citations
     assert_well_cited(answer, engine)
 
 
@@ -131,11 +167,13 @@ def test_an_english_need_is_answered_in_english_from_the_french_corpus(engine):
     assert_well_cited(answer, engine)
 
 
-def test_a_need_nothing_fits_says_so_and_moves_to_step_two(engine):
+def test_a_need_nothing_fits_says_so_shows_the_closest_and_moves_to_step_two(engine):
     answer = engine.ask("Nous cherchons un logiciel pour gérer les menus et les commandes de la cafétéria "
                         "de nos employés")
-    assert not answer.existing_asset_found and answer.verdict == "no_match" and answer.assets == []
-    assert "Aucun actif du catalogue" in answer.answer
+    assert not answer.existing_asset_found and answer.verdict == "no_match" and answer.verdict_record is None
+    assert answer.answer.startswith("**Aucun actif du catalogue")
+    assert "### Les plus proches, sans correspondance sûre" in answer.answer
+    assert answer.assets and not any(asset.fits for asset in answer.assets)
     assert any(step.startswith("Étape 2") for step in answer.next_steps)
     assert_well_cited(answer, engine)
 

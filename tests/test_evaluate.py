@@ -28,10 +28,13 @@ DOC = "corpus/documents/a.pdf"
 
 def case(**fields) -> CaseResult:
     base = dict(id="n002", kind="need", split="held_out", style="short", question="q",
-                first_sentence="Un actif existant répond probablement à votre besoin : SAG.", acceptable=["sag"],
+                first_sentence="Un actif existant répond probablement à votre besoin : SAG.", intent="need",
+                acceptable=["sag"],
                 named="sag", listed=["sag"], fits=[0.9], expected_level=3, found_level=3, verdict_ok=True,
                 facts_ok=None, language_ok=True, citations_ok=True, supported_claims=1, claims=2, seconds=0.1)
-    return CaseResult(**(base | fields))
+    merged = base | fields
+    merged.setdefault("offered", [fit >= 0.5 for fit in merged["fits"]])  # offered as fitting, as an answer says
+    return CaseResult(**merged)
 
 
 def test_a_verdict_is_right_only_when_it_names_an_acceptable_record_or_nothing_when_none_is():

@@ -109,7 +109,7 @@ def test_a_need_gets_assets_and_a_citation_opens_its_page(page, web_app, screens
 def test_an_english_need_is_answered_in_english(page, screenshots):
     ask(page, "We need a platform where suppliers download our tender documents and submit bids online")
     expect(page.locator("#assets .card").first).to_be_visible(timeout=60_000)
-    expect(page.locator("#assets")).to_contain_text("Suggested assets")
+    expect(page.locator("#assets")).to_contain_text("Estimated fit")
     expect(page.locator("#chat")).to_contain_text("Next steps")
     page.screenshot(path=screenshots / "4-anglais.png", full_page=True)
 

@@ -5,7 +5,7 @@ import base64
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from assistant.web.guard import file_request_allowed, strip_external_references
 from assistant.web.render import (
     asset_cards,
     citation_choices,
+    contact_link,
     export_link,
     html_text,
     level_markdown,
@@ -595,49 +596,59 @@ def test_safe_url_refuses_everything_else(url):
 
 # ---- assistant/web/render.py: panels -------------------------------------------------------------------
 
-def cards_of(markup: str) -> list[str]:
-    return markup.split("<div class='card'")[1:]
-
-
 def test_asset_cards_in_french_show_each_fact_escaped():
     answer = make_answer(assets=[
         AssetResult(id="outil", name="<Outil> & Cie", acronym="O&C", owner="Ministère <X>", kind="asset", level=3,
                     level_label="Fondation numérique gouvernementale", status="En service", score=0.834,
-                    citations=[1, 2]),
-        AssetResult(id="projet-flou", name="Projet flou", kind="project", score=0.42),
+                    fit_label="83 %", covered=["signature", "<b>"], contact="guichet@mcn.gouv.qc.ca",
+                    verified=date(2025, 3, 1), citations=[1, 2]),
+        AssetResult(id="projet-flou", name="Projet flou", kind="project", score=0.12, fits=False,
+                    fit_label="peu probable"),
     ])
     markup = asset_cards(answer)
     assert markup.startswith("<h3>Actifs proposés</h3>")
-    good, weak = cards_of(markup)
+    good, weak = re.split(r"<div class='card\b", markup.split("<div class='cards'>")[1])[1:]
     assert "&lt;Outil&gt; &amp; Cie (O&amp;C)" in good and "<Outil>" not in markup
     assert "Actif en service" in good
     assert "Niveau 3 – Fondation numérique gouvernementale" in good
     assert "Organisme responsable : Ministère &lt;X&gt;" in good
     assert "Statut : En service" in good
-    assert "83 %" in good and "width:83%" in good
-    assert "[1] [2]" in good
-    assert "pertinence incertaine" not in good
-    assert "Projet" in weak and "42 %" in weak
-    assert "pertinence incertaine" in weak
+    assert "Pertinence estimée : 83 % [1] [2]" in good
+    assert "Couvre : « signature », « &lt;b&gt; »" in good
+    assert "Faits vérifiés le 2025-03-01" in good
+    assert "<a href='mailto:guichet@mcn.gouv.qc.ca'>guichet@mcn.gouv.qc.ca</a>" in good
+    assert weak.startswith(" low'") and "Projet" in weak and "Pertinence estimée : peu probable" in weak
     assert "Organisme responsable : non précisé" in weak and "Statut : non précisé" in weak
-    assert "Niveau" not in weak
+    assert "Niveau" not in weak and "Couvre" not in weak and "Contact" not in weak
 
 
-def test_asset_cards_uncertain_fit_is_only_below_one_half():
-    at_half = make_answer(assets=[AssetResult(id="a", name="A", kind="asset", score=0.5)])
-    just_below = make_answer(assets=[AssetResult(id="b", name="B", kind="asset", score=0.49)])
-    assert "pertinence incertaine" not in asset_cards(at_half)
-    assert "pertinence incertaine" in asset_cards(just_below)
+def test_when_nothing_fits_the_cards_are_the_closest_said_so():
+    answer = make_answer(verdict="no_match", existing_asset_found=False, assets=[
+        AssetResult(id="a", name="Actif A", kind="asset", score=0.2, fits=False, fit_label="pourrait correspondre")])
+    markup = asset_cards(answer)
+    assert markup.startswith("<h3>Les plus proches, sans correspondance sûre</h3>")
+    assert "Pertinence estimée : pourrait correspondre" in markup
+
+
+@pytest.mark.parametrize("contact, link", [
+    ("https://www.mcn.gouv.qc.ca/guichet", "<a href='https://www.mcn.gouv.qc.ca/guichet' target='_blank'"),
+    ("javascript:alert(1)", "javascript:alert(1)"),  # never a link
+])
+def test_a_contact_page_is_a_link_and_anything_else_text(contact, link):
+    shown = contact_link(contact)
+    assert link in shown
+    assert "href='javascript" not in shown
 
 
 def test_asset_cards_in_english_use_english_labels():
     answer = make_answer(language="en", assets=[
-        AssetResult(id="p", name="Portal", kind="program", score=0.2, owner=None, status=None)])
+        AssetResult(id="p", name="Portal", kind="program", score=0.2, owner=None, status=None, fits=False,
+                    fit_label="may fit", covered=["login"])])
     markup = asset_cards(answer)
     assert markup.startswith("<h3>Suggested assets</h3>")
-    assert "Program" in markup and "Owner" in markup and "Status" in markup and "Estimated fit" in markup
-    assert "uncertain fit" in markup and "not stated" in markup
-    for french in ("Actifs proposés", "Organisme responsable", "Statut", "pertinence", "non précisé"):
+    assert "Program" in markup and "Owner" in markup and "Status" in markup and "Estimated fit: may fit" in markup
+    assert "Covers: « login »" in markup and "not stated" in markup
+    for french in ("Actifs proposés", "Organisme responsable", "Statut", "pertinence", "non précisé", "Couvre"):
         assert french not in markup
 
 

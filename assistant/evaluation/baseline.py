@@ -28,6 +28,8 @@ from assistant.models import Answer, AssetResult, Citation, SuggestedLevel
 from assistant.settings import Settings
 from assistant.text import detect_language
 
+OFFERED_AS_FITTING = 0.5  # a relevance score at or above it counts as offering the record as fitting
+
 TOP_K = 4
 
 
@@ -91,7 +93,7 @@ class Baseline:
                 assets.append(AssetResult(id=record.id, name=record.name, acronym=record.acronym, owner=record.owner,
                                           kind=record.kind, level=record.level, level_label=record.level_label,
                                           status=record.status, score=round(max(relevance, 0.0), 3),
-                                          citations=[n]))
+                                          fits=relevance >= OFFERED_AS_FITTING, citations=[n]))
         text = "\n".join(lines)
         return Answer(question=question, language=detect_language(text), intent="question", verdict="information",
                       answer=text, existing_asset_found=bool(assets), assets=assets,

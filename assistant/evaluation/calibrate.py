@@ -1,76 +1,119 @@
-"""Fit the "does this record fit the need?" model (decide.Calibration) on the tune half of the dev set.
+"""Fit the "does this record fit the need?" model (fit.Calibration) on the development half of the labelled set,
+and measure on the held-out half how honest its probabilities are.
 
-A logistic regression over decide.FEATURES, one row per (need, record) pair, positive when the record is
-among the need's expected assets; classes weighted equally. The threshold is the probability, among those
-the tune half produces, that maximises no-match accuracy plus hit@3 there. The held-out half is not read.
+A logistic regression over fit.FEATURES, one row per (need, record) pair, positive when the record is among the
+need's acceptable ones. The cases are the Québec needs, the follow-ups (read with
+their history, as an answer reads them) and, when the grown catalogue is given, its needs over it. The
+threshold is the probability that gets most verdicts of the development half right (the middle one of the
+cuts that tie). The held-out half then gives the expected calibration error of the fits an answer lists, which
+decides whether they are shown as percentages, and what was observed in each band of words.
 
-The features come from the engine exactly as an answer reads them (`Engine.evidence_for`: same retrieval, same
-conversation rule), and the probabilities from `decide.fit_probability`, the function that serves.
+The features come from the engine exactly as an answer reads them (`Engine.evidence_for`), and the
+probabilities from `fit.probabilities`, the function that serves.
 """
 
 import json
-import math
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from assistant.decide import FEATURES, PACKAGED_CALIBRATION, Calibration, fit_probability
+from assistant.decide import LISTED
 from assistant.engine import Engine
-from assistant.evaluation.dataset import DevSet
-from assistant.evaluation.metrics import hit_at
+from assistant.evaluation.dataset import LabelledNeed, LabelledSet
+from assistant.evaluation.metrics import expected_calibration_error, verdict_correct
+from assistant.fit import FEATURES, PACKAGED_CALIBRATION, BandMeasure, Calibration, band_lowers, band_of, probabilities
 
 
-def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 0.01, steps: int = 5000,
-                 rate: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Standardised features, balanced classes, L2-regularised gradient descent: (mean, scale, weights, bias)."""
+def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0,
+                 iterations: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Standardised features, L2-penalised maximum likelihood by Newton's method: (mean, scale, weights, bias).
+    Classes keep their real shares (few records fit a need), so that the probabilities mean what they say; `l2`
+    weighs the penalty against the summed log-likelihood (the bias is not penalised)."""
     mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-9
-    standard = (rows - mean) / scale
-    positive_share = labels.mean()
-    balance = np.where(labels == 1, 0.5 / positive_share, 0.5 / (1 - positive_share))
-    weights, bias = np.zeros(rows.shape[1]), 0.0
-    for _ in range(steps):
-        predicted = 1 / (1 + np.exp(-(standard @ weights + bias)))
-        gradient = (predicted - labels) * balance
-        weights -= rate * (standard.T @ gradient / len(labels) + l2 * weights)
-        bias -= rate * gradient.mean()
-    return mean, scale, weights, float(bias)
+    design = np.hstack([(rows - mean) / scale, np.ones((len(rows), 1))])
+    penalty = np.diag([l2] * rows.shape[1] + [0.0])
+    theta = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        predicted = 1 / (1 + np.exp(-(design @ theta)))
+        gradient = design.T @ (predicted - labels) + penalty @ theta
+        hessian = (design * (predicted * (1 - predicted))[:, None]).T @ design + penalty
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return mean, scale, theta[:-1], float(theta[-1])
 
 
-def best_threshold(cases: list[tuple[list[str], list[float], list[str]]]) -> float:
-    """cases: (record ids best first, their probabilities, expected ids). The probability cut that
-    maximises no-match accuracy + hit@3 (ties: the lowest cut)."""
-    def merit(cut: float) -> float:
-        decided = [(probabilities[0] >= cut, ids, expected) for ids, probabilities, expected in cases]
-        no_match = np.mean([found == bool(expected) for found, _, expected in decided])
-        matches = [(found, ids, expected) for found, ids, expected in decided if expected]
-        hits = np.mean([found and hit_at(3, ids, expected) for found, ids, expected in matches])
-        return float(no_match + hits)
-    # Rounded down, so that a cut taken from a case still keeps that case.
-    cuts = sorted({math.floor(1000 * probabilities[0]) / 1000 for _, probabilities, _ in cases})
-    return max(cuts, key=lambda cut: (merit(cut), -cut))
+Case = tuple[LabelledNeed, list[str], np.ndarray]  # a need, the record ids, their features (one row each)
 
 
-def calibrate(dev: DevSet, engine: Engine) -> Calibration:
-    """Fit on the tune half through an uncalibrated engine, and save it beside the other embedders' calibrations
-    (in the file the settings name, else the one shipped in the package)."""
-    tune = [need for need in dev.needs if need.half == "tune"]
-    per_need = [(need, engine.evidence_for(need.question, need.history)) for need in tune]
-    rows = np.array([features for _, found in per_need for features in found.values()])
-    labels = np.array([rid in need.expected_assets for need, found in per_need for rid in found], dtype=float)
+def best_threshold(tops: list[tuple[str, float, list[str]]]) -> float:
+    """tops: (the record ranked first, its probability, the acceptable ids). The cut that gets most verdicts
+    right; of the cuts that tie, the middle one."""
+    def right(cut: float) -> int:
+        return sum(verdict_correct(record if probability >= cut else None, acceptable)
+                   for record, probability, acceptable in tops)
+
+    cuts = sorted({round(probability, 4) for _, probability, _ in tops} | {1.0})
+    scores = [right(cut) for cut in cuts]
+    best = [cut for cut, score in zip(cuts, scores, strict=True) if score == max(scores)]
+    return best[len(best) // 2]
+
+
+def listed_outcomes(case: Case, calibration: Calibration) -> list[tuple[float, bool]]:
+    """(probability, acceptable) of the records an answer would list for this need."""
+    need, ids, rows = case
+    fit = probabilities(rows, calibration)
+    return [(float(fit[i]), ids[i] in need.acceptable) for i in np.argsort(-fit, kind="stable")[:LISTED]]
+
+
+def band_measures(outcomes: list[tuple[float, bool]], threshold: float) -> list[BandMeasure]:
+    measures = []
+    for band, lower in band_lowers(threshold).items():
+        inside = [hit for probability, hit in outcomes if band_of(probability, threshold) == band]
+        measures.append(BandMeasure(band=band, lower=round(lower, 4), cases=len(inside),
+                                    observed=round(sum(inside) / len(inside), 3) if inside else None))
+    return measures
+
+
+def gather(engine: Engine, needs: list[LabelledNeed]) -> list[Case]:
+    return [(need, *engine.evidence_for(need.question, need.history)) for need in needs]
+
+
+def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None) -> Calibration:
+    """Fit on the development half through uncalibrated engines, measure on the held-out half, and save it beside
+    the other embedders' calibrations (in the file the settings name, else the one shipped in the package)."""
+    cases = gather(engine, [*labelled.needs, *labelled.follow_ups])
+    if grown is not None:
+        cases += gather(grown, labelled.grown)
+    dev = [case for case in cases if case[0].split == "dev"]
+    held_out = [case for case in cases if case[0].split == "held_out"]
+    if not dev:
+        raise NoDevelopmentCases("le jeu étiqueté n’a aucun cas de développement (split: dev)")
+    rows = np.concatenate([case_rows for _, _, case_rows in dev])
+    labels = np.array([rid in need.acceptable for need, ids, _ in dev for rid in ids], dtype=float)
     mean, scale, weights, bias = fit_logistic(rows, labels)
     fitted = Calibration(
         embedder=engine.embedder_name, features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(),
         weights=weights.tolist(), bias=bias, threshold=0.0,
-        fitted_on=f"{len(tune)} needs of the tune half (odd ids) of the dev set",
+        fitted_on=f"{len(dev)} cases of the development half of the labelled set"
+                  + (" (Québec and grown catalogues)" if grown is not None else ""),
     )
-    cases = []
-    for need, found in per_need:
-        ranked = sorted(((fit_probability(features, fitted), rid) for rid, features in found.items()), reverse=True)
-        cases.append(([rid for _, rid in ranked], [probability for probability, _ in ranked], need.expected_assets))
-    fitted.threshold = best_threshold(cases)
+    tops = []
+    for need, ids, case_rows in dev:
+        fit = probabilities(case_rows, fitted)
+        tops.append((ids[int(np.argmax(fit))], float(fit.max()), need.acceptable))
+    fitted.threshold = best_threshold(tops)
+    outcomes = [outcome for case in held_out for outcome in listed_outcomes(case, fitted)]
+    fitted.held_out_ece = expected_calibration_error(outcomes)
+    fitted.bands = band_measures(outcomes, fitted.threshold)
     save_calibration(fitted, engine.settings.calibration_path or packaged_calibration_file())
     return fitted
+
+
+class NoDevelopmentCases(Exception):
+    """The labelled set has no case to fit on."""
 
 
 class CalibrationNotSaved(Exception):

@@ -1,8 +1,7 @@
-"""The labelled set (eval/dev-set.yaml by default): needs with the assets and level expected, document questions
-with the page and the words expected.
-
-The needs are split in two halves by the parity of their number: thresholds are fitted on the odd half
-(`tune`) and every figure is also reported on the even half (`held_out`), which fitting never sees.
+"""The labelled set (eval/labelled-set.yaml, written per eval/LABELLING.md): needs with the records acceptable
+and the level expected, document questions with the facts and their pages, follow-ups, and needs for the grown
+catalogue. Each case belongs to one half, `dev` (what calibration fits on) or `held_out` (what it is reported
+on), assigned once by eval/split.py.
 """
 
 import re
@@ -16,51 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.labels import Language
 from assistant.models import CatalogueRecord
 from assistant.text import match_form, quote_form
-
-Half = Literal["tune", "held_out"]
-
-
-class DevNeed(BaseModel):
-    id: str
-    history: list[str] = Field(default_factory=list)
-    question: str
-    language: Language
-    expected_assets: list[str]
-    expected_level: int | None
-    no_match: bool
-    note: str = ""
-
-    @property
-    def half(self) -> Half:
-        return "tune" if int(re.sub(r"\D", "", self.id) or 0) % 2 else "held_out"
-
-
-class DevQuestion(BaseModel):
-    id: str
-    question: str
-    language: Language
-    expected_source: str
-    expected_pages: list[int]
-    expected_answer_contains: list[str]
-
-
-class DevSet(BaseModel):
-    needs: list[DevNeed]
-    questions: list[DevQuestion] = Field(default_factory=list)
-
-    def as_labelled(self) -> "LabelledSet":
-        """Its needs in the labelled set's form: expected assets as acceptable, the tune half as `dev`."""
-        return LabelledSet(needs=[
-            LabelledNeed(id=need.id, history=need.history, question=need.question, language=need.language,
-                         style="negative" if need.no_match else "short", acceptable=need.expected_assets,
-                         expected_level=need.expected_level, note=need.note,
-                         split="dev" if need.half == "tune" else "held_out")
-            for need in self.needs])
-
-
-def load_dev_set(path: Path) -> DevSet:
-    return DevSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
 
 # --- The labelled set of what users read (eval/labelled-set.yaml, eval/LABELLING.md) ---------------------
 

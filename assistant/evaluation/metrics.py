@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.evaluation.dataset import Fact, Split
 from assistant.generate import MARKER, claims
@@ -22,7 +22,6 @@ from assistant.models import Answer
 from assistant.text import quote_form
 
 CaseKind = Literal["need", "follow_up", "grown", "document"]
-SHOWN_AS_FITTING = 0.5  # the web app marks a lower fit «pertinence incertaine»: at or above it, offered as fitting
 BINS = 10
 
 # --- Per-case scores (pure) -----------------------------------------------------------------------------
@@ -133,10 +132,14 @@ class CaseResult(BaseModel):
     style: str
     question: str
     first_sentence: str
+    intent: Literal["need", "question"] = Field(description="How the system read the case: a need for the "
+                                                "catalogue, or a question about the documents.")
     acceptable: list[str]
     named: str | None
     listed: list[str]
     fits: list[float]
+    offered: list[bool] = Field(default_factory=list, description="Which listed records the answer offers as "
+                                "fitting (the others are the closest, shown as such).")
     expected_level: int | None
     found_level: int | None
     verdict_ok: bool | None
@@ -164,7 +167,7 @@ def need_figures(results: list[CaseResult], decides_level: bool = True, decides_
     """Figures over needs (or follow-ups); None where there is nothing to measure or no such decision."""
     matches = [r for r in results if r.acceptable]
     offered = [record in r.acceptable for r in results
-               for record, fit in zip(r.listed, r.fits, strict=True) if fit >= SHOWN_AS_FITTING]
+               for record, fitting in zip(r.listed, r.offered, strict=True) if fitting]
     outcomes = [outcome for r in results for outcome in r.outcomes()] if shows_fit else []
     said_none = [r for r in results if r.named is None]
     return {

@@ -15,21 +15,17 @@ from assistant.evaluation.dataset import LabelledNeed
 from assistant.evaluation.metrics import verdict_correct
 from assistant.labels import ANSWER_TEXT
 from assistant.models import Answer, AssetResult, CatalogueRecord, SuggestedLevel
+from assistant.profiles import profile_text
 from assistant.text import detect_language
 
 SHOWN = 5
-
-
-def profile(record: CatalogueRecord) -> str:
-    return "\n".join([record.display_name, record.description, *(p.name for p in record.sub_projects),
-                      ", ".join(record.keywords.fr + record.keywords.en)])
 
 
 class ProfileBaseline:
     def __init__(self, engine: Engine):
         self.records = engine.records()
         self.embedder = get_embedder(engine.settings.embedder)
-        vectors = np.asarray(self.embedder.embed_documents([profile(record) for record in self.records]))
+        vectors = np.asarray(self.embedder.embed_documents([profile_text(record) for record in self.records]))
         self.vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         self.threshold = 0.0
 
@@ -60,7 +56,8 @@ class ProfileBaseline:
         verdict = "no_match" if best is None else "existing_asset" if best.kind == "asset" else "similar_initiative"
         sentence = text[verdict].format(name=best.display_name if best else "", cite="").replace(" .", ".")
         assets = [AssetResult(id=r.id, name=r.name, acronym=r.acronym, owner=r.owner, kind=r.kind, level=r.level,
-                              level_label=r.level_label, status=r.status, score=round(cosine, 3))
+                              level_label=r.level_label, status=r.status, score=round(cosine, 3),
+                              fits=cosine >= self.threshold)
                   for r, cosine in ranked] if best else []
         level = SuggestedLevel(level=best.level if best else None, basis="asset" if best and best.level else "none",
                                rationale="")

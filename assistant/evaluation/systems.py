@@ -110,8 +110,10 @@ def score(case: LabelledNeed | DocumentQuestion, kind: CaseKind, answer: Answer,
     named = named_record(answer, system)
     return CaseResult(
         id=case.id, kind=kind, split=case.split, style=need.style if need else "document", question=case.question,
-        first_sentence=first_sentence(answer), acceptable=need.acceptable if need else [], named=named,
+        first_sentence=first_sentence(answer), intent=answer.intent, acceptable=need.acceptable if need else [],
+        named=named,
         listed=[asset.id for asset in answer.assets], fits=[asset.score for asset in answer.assets],
+        offered=[asset.fits for asset in answer.assets],
         expected_level=need.expected_level if need else None, found_level=answer.suggested_level.level,
         verdict_ok=verdict_correct(named, need.acceptable) if need else None,
         facts_ok=all(fact_stated(answer, fact) for fact in case.facts) if isinstance(case, DocumentQuestion)

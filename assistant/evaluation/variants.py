@@ -21,7 +21,7 @@ def import_shared_samples(samples: Path, target: Path, home: Path) -> Path:
     return target
 
 
-def grown_engine(engine: Engine, samples: Path, progress: bool = False) -> Engine | None:
+def grown_engine(engine: Engine, samples: Path, progress: bool = False, calibrated: bool = True) -> Engine | None:
     """An engine over the grown catalogue: the Québec records and every record of the shared samples, in a
     catalogue folder and a collection of their own under the index folder; None when the samples are absent."""
     if not samples.is_dir():
@@ -31,6 +31,7 @@ def grown_engine(engine: Engine, samples: Path, progress: bool = False) -> Engin
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(settings.path(settings.catalogue_dir), folder)
     import_shared_samples(samples, folder, settings.home)
-    grown = Engine(settings.model_copy(update={"catalogue_dir": folder, "collection": f"{settings.collection}-grown"}))
+    grown = Engine(settings.model_copy(update={"catalogue_dir": folder, "collection": f"{settings.collection}-grown"}),
+                   calibrated=calibrated)
     grown.ingest(progress=progress)
     return grown

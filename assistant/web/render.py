@@ -26,7 +26,6 @@ from assistant import (
 )
 from assistant.web.guard import document_link
 
-LOW_FIT = 0.5  # below even odds, a card says the fit is uncertain
 ALL_OWNERS = ("Tous les organismes", "")
 KIND_CHOICES = [("Tous les types", "")] + [(kind_label(kind, "fr", capitalized=True), kind)
                                            for kind in KINDS]
@@ -59,26 +58,43 @@ def level_text(level: int | None) -> str:
 
 
 def asset_cards(answer: Answer) -> str:
+    """The answer's records as cards: the one the verdict names first; when nothing fits, the closest, said so."""
     words = PANEL_TEXT[answer.language]
     if not answer.assets:
         empty = words["no_assets"] if answer.intent == "need" else words["no_assets_question"]
         return f"<h3>{words['assets']}</h3><p>{html_text(empty)}</p>"
-    colon, percent_sign = (" : ", " %") if answer.language == "fr" else (": ", "%")
+    colon = " : " if answer.language == "fr" else ": "
+    heading = words["closest"] if answer.intent == "need" and answer.verdict == "no_match" else words["assets"]
     cards = []
     for asset in answer.assets:
-        percent = round(asset.score * 100)
-        low = f" <span class='low'>— {words['low_fit']}</span>" if asset.score < LOW_FIT else ""
         level = (f"<span class='badge'>{words['level_of']} {asset.level} – {html_text(asset.level_label)}</span>"
                  if asset.level else "")
         markers = " ".join(f"[{n}]" for n in asset.citations)
+        details = []
+        if asset.covered:
+            details.append(f"{words['covers']}{colon}" + ", ".join(f"« {html_text(w)} »" for w in asset.covered))
+        if asset.verified:
+            details.append(f"{words['verified']} {asset.verified.isoformat()}")
+        if asset.contact:
+            details.append(f"{words['contact']}{colon}{contact_link(asset.contact)}")
         cards.append(
-            f"<div class='card' data-asset='{html_text(asset.id)}'><h4>{html_text(asset.display_name)}</h4>"
+            f"<div class='card{'' if asset.fits else ' low'}' data-asset='{html_text(asset.id)}'>"
+            f"<h4>{html_text(asset.display_name)}</h4>"
             f"<span class='badge'>{kind_label(asset.kind, answer.language, capitalized=True)}</span>{level}"
             f"<div class='meta'>{words['owner']}{colon}{html_text(asset.owner or words['unknown'])}"
             f" · {words['status']}{colon}{html_text(asset.status or words['unknown'])}</div>"
-            f"<div class='meta'>{words['fit']}{colon}{percent}{percent_sign}{low} {html_text(markers)}</div>"
-            f"<div class='fit'><span style='width:{percent}%'></span></div></div>")
-    return f"<h3>{words['assets']}</h3><div class='cards'>{''.join(cards)}</div>"
+            f"<div class='meta'>{words['fit']}{colon}{html_text(asset.fit_label)} {html_text(markers)}</div>"
+            + "".join(f"<div class='meta'>{detail}</div>" for detail in details) + "</div>")
+    return f"<h3>{heading}</h3><div class='cards'>{''.join(cards)}</div>"
+
+
+def contact_link(contact: str) -> str:
+    """An e-mail address as a mailto: link, an https page as a link; anything else as text."""
+    if "@" in contact and not contact.startswith("https://"):
+        return f"<a href='mailto:{html_text(contact)}'>{html_text(contact)}</a>"
+    if url := safe_url(contact):
+        return f"<a href='{html_text(url)}' target='_blank' rel='noopener'>{html_text(contact)}</a>"
+    return html_text(contact)
 
 
 def level_markdown(answer: Answer) -> str:

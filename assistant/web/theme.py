@@ -11,9 +11,7 @@ CSS = """
 .card .meta {font-size: 0.9em; color: var(--body-text-color-subdued);}
 .badge {display: inline-block; border-radius: 4px; padding: 0 6px; margin-right: 4px; font-size: 0.85em;
         background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary);}
-.fit {height: 6px; background: var(--background-fill-secondary); border-radius: 3px; margin-top: 6px;}
-.fit > span {display: block; height: 6px; border-radius: 3px; background: #1f6feb;}
-.low {color: #b35900;}
+.card.low {border-style: dashed;}
 .viewer img {width: 100%; border: 1px solid var(--border-color-primary);}
 .viewer blockquote {border-left: 4px solid #ffd600; margin: 6px 0; padding: 2px 8px;}
 #citations .wrap {max-height: 340px; overflow-y: auto;}

@@ -1,0 +1,110 @@
+"""Does a record fit the need? A logistic model over the records' signals (`profiles.SIGNALS`), each read three
+ways: its value, its margin over the best other record, and how far it stands above the catalogue's mean in
+standard deviations. The last two make a record that merely shares words with every need (all records score
+alike) count less than one that stands out.
+
+Fitted by `assistant calibrate` on the development half of the labelled set (hard negatives included); its
+threshold is the one that gets most verdicts right there. A probability is shown as a percentage only when its
+calibration error on the held-out half is small (`PERCENT_ECE`); otherwise as words for measured bands.
+"""
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.labels import Band
+from assistant.profiles import SIGNALS
+
+FORMS = ("value", "margin", "z")
+FEATURES = tuple(f"{signal}_{form}" for signal in SIGNALS for form in FORMS)
+PACKAGED_CALIBRATION = "calibration.json"  # package data: ships in the wheel beside this module
+PERCENT_ECE = 0.05  # the largest held-out calibration error at which a percentage may be shown
+
+
+def features(signals: np.ndarray) -> np.ndarray:
+    """(records × signals) -> (records × FEATURES): for each signal its value, its margin over the best other
+    record, and its standard score among the records compared."""
+    if not len(signals):
+        return np.zeros((0, len(FEATURES)))
+    ordered = np.sort(signals, axis=0)
+    best = ordered[-1]
+    runner_up = ordered[-2] if len(signals) > 1 else np.zeros(signals.shape[1])
+    best_other = np.where(signals >= best, runner_up, best)
+    spread = signals.std(axis=0)
+    alike = spread < 1e-9  # every record scores the same: none stands out
+    standard = np.where(alike, 0.0, (signals - signals.mean(axis=0)) / np.where(alike, 1.0, spread))
+    columns = [np.stack([signals[:, i], signals[:, i] - best_other[:, i], standard[:, i]], axis=1)
+               for i in range(signals.shape[1])]
+    return np.concatenate(columns, axis=1)
+
+
+class BandMeasure(BaseModel):
+    """A band of probabilities shown as words, with what was observed in it on the held-out half."""
+
+    band: Band
+    lower: float = Field(description="Least probability of the band.")
+    cases: int = 0
+    observed: float | None = Field(None, description="Share of the records shown in this band that fit.")
+
+
+class Calibration(BaseModel):
+    """The fitted model, its threshold, and how honest its probabilities proved on the held-out half."""
+
+    embedder: str
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+    threshold: float = Field(description="Least probability at which a record counts as fitting.")
+    fitted_on: str = Field(description="Which cases the model and threshold were fitted on.")
+    held_out_ece: float | None = Field(None, description="Expected calibration error of the shown probabilities "
+                                       "on the held-out half.")
+    bands: list[BandMeasure] = Field(default_factory=list, description="The bands shown as words, highest first.")
+
+    @property
+    def shows_percent(self) -> bool:
+        return self.held_out_ece is not None and self.held_out_ece <= PERCENT_ECE
+
+    def band(self, probability: float) -> Band:
+        return band_of(probability, self.threshold)
+
+
+def band_lowers(threshold: float) -> dict[Band, float]:
+    """«fits» from the threshold on; «may fit» from half of it; «unlikely» below."""
+    return {"fits": threshold, "may_fit": threshold / 2, "unlikely": 0.0}
+
+
+def band_of(probability: float, threshold: float) -> Band:
+    return next(band for band, lower in band_lowers(threshold).items() if probability >= lower)
+
+
+def probabilities(rows: np.ndarray, calibration: Calibration) -> np.ndarray:
+    """The probability that each record (a row of FEATURES) fits."""
+    if not len(rows):
+        return np.zeros(0)
+    standard = (rows - np.asarray(calibration.mean)) / np.asarray(calibration.scale)
+    return 1.0 / (1.0 + np.exp(-(standard @ np.asarray(calibration.weights) + calibration.bias)))
+
+
+def calibration_text(path: Path | None) -> str:
+    """The calibrations file: the one the settings name, else the one shipped in the package."""
+    if path is not None:
+        return path.read_text(encoding="utf-8")
+    return resources.files("assistant").joinpath(PACKAGED_CALIBRATION).read_text(encoding="utf-8")
+
+
+def load_calibration(embedder: str, path: Path | None = None) -> Calibration | None:
+    """The calibration for this embedder, or None when there is none or it was fitted on other features (the
+    figures would mean nothing)."""
+    try:
+        saved = json.loads(calibration_text(path))
+    except (OSError, ValueError):
+        return None
+    if embedder not in saved:
+        return None
+    calibration = Calibration.model_validate(saved[embedder])
+    return calibration if tuple(calibration.features) == FEATURES else None

@@ -1,0 +1,34 @@
+"""What kind of turn a message is: a need to match against the catalogue or a question about the documents, and
+whether it follows up the turn before."""
+
+import re
+
+from assistant.text import display_form, match_form
+
+_QUESTION_START = re.compile(
+    r"^(?:combien|quel(?:le)?s?|qui|quand|comment|pourquoi|ou|que|qu'est-ce|c'est (?:quoi|quel\w*)|"
+    r"dans quel\w*|de quand|vers quoi|au niveau|selon|d'apres|si aucun|"
+    r"what|which|who|whom|when|how|why|where|according)\b")
+# Someone asking for a solution: in the first person, or with the words of a request.
+_NEED_MARKERS = re.compile(
+    r"(?<!-)\b(?:on|nous|notre|nos|je|we|our|us|i)\b|\bj'|\bbesoin d|\bcherch\w*|\bfaudrait|existe-t-il|y a-t-il|"
+    r"y a tu|ya tu|est-ce qu'il (?:y a|existe)|\bis there|\bare there|\bwhere can|\bou peut-on|\blooking for")
+_FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for)\b")
+
+
+def is_need(question: str) -> bool:
+    """A need to match against the catalogue, or a question about the documents ("combien…", "who…")."""
+    folded = match_form(display_form(question))
+    return bool(_NEED_MARKERS.search(folded)) or not _QUESTION_START.search(folded)
+
+
+def is_follow_up(question: str) -> bool:
+    """A turn that only makes sense with the one before: short, or opening on «et», «et si», «what if»…"""
+    folded = match_form(display_form(question))
+    return len(folded.split()) <= 6 or bool(_FOLLOW_UP_START.search(folded))
+
+
+def conversation_context(question: str, history: list[str]) -> list[str]:
+    """The earlier turns a question is read with: the last one, when the question follows it up."""
+    turns = [turn for turn in history if turn.strip()]
+    return turns[-1:] if turns and is_follow_up(question) else []

@@ -1,0 +1,195 @@
+"""What each catalogue record is about, as matrices: a need is compared with every record in a few vectorised
+operations (matrix products, postings of its terms), never by a Python pass over the records.
+
+Four signals per record (`SIGNALS`), the fit model's raw material (`fit.py`):
+- profile: cosine between the need and one embedded profile of the record (name, description, sub-projects,
+  keywords);
+- facet: the best cosine between the need and one of the record's facets (its name, each sentence of its
+  description, each keyword, each sub-project): a need meets the one facet it is about, not a blurred average;
+- coverage: how much of the need's salient content the record's words cover, each need term weighted by its
+  inverse document frequency over the catalogue and the documents (a word every record uses weighs little);
+- phrase: the largest share of one of the record's key phrases (keyword, name, sub-project, acronym) found in
+  the need («signature électronique» whole, not «signature» alone).
+"""
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embed import Embedder
+from assistant.lexical import analyze
+from assistant.models import CatalogueRecord, Filters
+from assistant.text import match_form, sha256_hex
+
+SIGNALS = ("profile", "facet", "coverage", "phrase")
+
+
+def profile_text(record: CatalogueRecord) -> str:
+    return "\n".join([record.display_name, record.description, *(p.name for p in record.sub_projects),
+                      ", ".join(record.keywords.fr + record.keywords.en)])
+
+
+def facets_of(record: CatalogueRecord) -> list[str]:
+    """The short texts that each say what a record is for."""
+    sentences = [part.strip() for part in record.description.replace("; ", ". ").split(". ") if len(part.strip()) > 15]
+    return [record.display_name, *sentences, *record.keywords.fr, *record.keywords.en,
+            *(p.name for p in record.sub_projects)]
+
+
+def phrases_of(record: CatalogueRecord) -> list[set[str]]:
+    """The record's key phrases as sets of terms; its name always first."""
+    texts = [record.name, *record.keywords.fr, *record.keywords.en, *(p.name for p in record.sub_projects)]
+    if record.acronym and len(record.acronym) >= 3:
+        texts.append(record.acronym)
+    return [set(analyze(text)) for text in texts]
+
+
+def record_terms(record: CatalogueRecord) -> set[str]:
+    return set(analyze(profile_text(record) + "\n" + "\n".join(ref.quote for ref in record.sources)))
+
+
+COMMON_SHARE = 0.1  # a term found in more than this share of the texts is too common to explain a fit
+
+
+@dataclass
+class TermWeights:
+    """Inverse document frequencies over the records and the document passages; a term never seen weighs most."""
+
+    idf: dict[str, float]
+    unseen: float
+    common_below: float  # the weight under which a term is common (COMMON_SHARE)
+
+    @classmethod
+    def count(cls, term_sets: Iterable[set[str]]) -> "TermWeights":
+        frequency: dict[str, int] = {}
+        total = 0
+        for terms in term_sets:
+            total += 1
+            for term in terms:
+                frequency[term] = frequency.get(term, 0) + 1
+        return cls({term: math.log((total + 1) / (n + 0.5)) for term, n in frequency.items()},
+                   math.log((total + 1) / 0.5), math.log((total + 1) / (COMMON_SHARE * total + 0.5)))
+
+    def of(self, term: str) -> float:
+        return self.idf.get(term, self.unseen)
+
+    def distinctive(self, terms: set[str]) -> set[str]:
+        """The terms that are not common («document», «service», «gouvernement» in this corpus)."""
+        return {term for term in terms if self.of(term) >= self.common_below}
+
+
+def _postings(rows: list[set[str]]) -> dict[str, np.ndarray]:
+    found: dict[str, list[int]] = {}
+    for row, terms in enumerate(rows):
+        for term in terms:
+            found.setdefault(term, []).append(row)
+    return {term: np.asarray(rows_of, dtype=np.int64) for term, rows_of in found.items()}
+
+
+def _starts(counts: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if counts else np.zeros(0, np.int64)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass
+class RecordProfiles:
+    """The indexed records (row order) and their signals' matrices; vectors cached beside the index by stamp."""
+
+    records: list[CatalogueRecord]
+    sources: np.ndarray  # the file each record was read from
+    profiles: np.ndarray  # one unit vector per record
+    facets: np.ndarray  # unit vectors, each record's facets together, in record order
+    facet_starts: np.ndarray  # row of each record's first facet
+    term_records: dict[str, np.ndarray]  # term -> the records whose words hold it
+    term_phrases: dict[str, np.ndarray]  # term -> the key phrases that hold it
+    phrase_sizes: np.ndarray
+    phrase_starts: np.ndarray  # row of each record's first key phrase
+    weights: TermWeights
+    kinds: np.ndarray
+    levels: np.ndarray  # 0 where a record states no level
+    owners: np.ndarray  # folded owner names, for the owner filter
+
+    @classmethod
+    def build(cls, records: dict[str, CatalogueRecord], embedder: Embedder, document_texts: list[str],
+              cache: Path) -> "RecordProfiles":
+        """`records` by the source (file) each was read from; `document_texts` the documents' passages."""
+        paths = sorted(records, key=lambda source: records[source].id)
+        records_of = [records[source] for source in paths]
+        facets = [facets_of(record) for record in records_of]
+        profiles, facet_vectors = _embedded(embedder, [profile_text(r) for r in records_of],
+                                            [text for texts in facets for text in texts], cache)
+        phrases = [phrases_of(record) for record in records_of]
+        words = [record_terms(record) for record in records_of]
+        flat_phrases = [phrase for own in phrases for phrase in own]
+        return cls(
+            records=records_of, sources=np.asarray(paths, dtype=object), profiles=profiles, facets=facet_vectors,
+            facet_starts=_starts([len(texts) for texts in facets]),
+            term_records=_postings(words), term_phrases=_postings(flat_phrases),
+            phrase_sizes=np.asarray([max(len(phrase), 1) for phrase in flat_phrases], dtype=np.float64),
+            phrase_starts=_starts([len(own) for own in phrases]),
+            weights=TermWeights.count([*words, *(set(analyze(text)) for text in document_texts)]),
+            kinds=np.asarray([record.kind for record in records_of], dtype=object),
+            levels=np.asarray([record.level or 0 for record in records_of]),
+            owners=np.asarray([" ".join(match_form(record.owner or "").split()) for record in records_of],
+                              dtype=object),
+        )
+
+    def signals(self, query_vector: np.ndarray, terms: Iterable[str]) -> np.ndarray:
+        """One row per record, one column per signal (SIGNALS order)."""
+        count = len(self.records)
+        if not count:
+            return np.zeros((0, len(SIGNALS)))
+        query = query_vector / (np.linalg.norm(query_vector) or 1.0)
+        profile = self.profiles @ query
+        facet = np.maximum.reduceat(self.facets @ query, self.facet_starts)
+        coverage, hits = np.zeros(count), np.zeros(len(self.phrase_sizes))
+        unique = set(terms)
+        for term in unique:
+            if (rows := self.term_records.get(term)) is not None:
+                coverage[rows] += self.weights.of(term)
+            if (rows := self.term_phrases.get(term)) is not None:
+                hits[rows] += 1
+        total = sum(self.weights.of(term) for term in unique)
+        coverage = coverage / total if total else coverage
+        phrase = np.maximum.reduceat(hits / self.phrase_sizes, self.phrase_starts)
+        return np.stack([profile, facet, coverage, phrase], axis=1)
+
+    def kept(self, filters: Filters | None) -> np.ndarray:
+        """Which records the filters keep (kind, level, part of the owner's name); all when there are none."""
+        keep = np.ones(len(self.records), dtype=bool)
+        if filters and filters.source:
+            keep &= self.sources == filters.source
+        if filters and filters.kind:
+            keep &= self.kinds == filters.kind
+        if filters and filters.level:
+            keep &= self.levels == filters.level
+        if filters and filters.owner:
+            needle = " ".join(match_form(filters.owner).split())
+            keep &= np.asarray([needle in owner for owner in self.owners], dtype=bool)
+        return keep
+
+
+def _embedded(embedder: Embedder, profiles: list[str], facets: list[str], cache: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The profiles' and facets' unit vectors, from the cache when it was made from the same texts."""
+    stamp = sha256_hex(json.dumps([embedder.name, profiles, facets], ensure_ascii=False))
+    try:
+        saved = np.load(cache)
+        if str(saved["stamp"]) == stamp:
+            return saved["profiles"], saved["facets"]
+    except (OSError, KeyError, ValueError):
+        pass
+    vectors = np.asarray(embedder.embed_documents([*profiles, *facets]), dtype=np.float32).reshape(
+        len(profiles) + len(facets), embedder.dimension)
+    vectors = _unit(vectors)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = cache.with_name(cache.name + ".new.npz")
+    np.savez(staging, stamp=stamp, profiles=vectors[: len(profiles)], facets=vectors[len(profiles):])
+    staging.replace(cache)
+    return vectors[: len(profiles)], vectors[len(profiles):]

@@ -1,0 +1,153 @@
+"""The level stage's pure functions, the MCN's quotes (each on its page of the deck, wherever the settings put the
+deck), and the need/question intent."""
+
+import shutil
+
+import pytest
+from conftest import REPO
+
+from assistant.intent import is_follow_up, is_need
+from assistant.levels import choose_level, find_cues, level_from_cues, topic_of
+from assistant.load import page_text
+from assistant.mcn import DECK_FILE, mcn_reference
+from assistant.models import CatalogueRecord, SourceRef
+from assistant.settings import Settings
+from assistant.text import match_form, quote_on_page
+
+SETTINGS = Settings(_env_file=None, home=REPO)
+MCN = mcn_reference(SETTINGS.deck_source)
+
+
+def record(record_id: str, name: str, level: int | None = None) -> CatalogueRecord:
+    return CatalogueRecord(
+        id=record_id, name=name, kind="asset", level=level, level_sources=[MCN.headings[level]] if level else [],
+        description=f"{name}: a test record.", sources=[SourceRef(document="corpus/catalogue/t.yaml", quote=name)])
+
+
+# --- The deck's quotes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ref", MCN.quotes, ids=lambda ref: f"p{ref.page}:{ref.quote[:30]}")
+def test_every_criterion_heading_and_step_is_quoted_word_for_word(ref):
+    assert ref.document == f"corpus/documents/{DECK_FILE}"
+    assert quote_on_page(ref.quote, page_text(REPO / ref.document, ref.page))
+
+
+def test_a_quote_off_its_page_would_be_caught():
+    assert not quote_on_page(MCN.headings[3].quote, page_text(REPO / MCN.deck, 4))
+
+
+def test_the_deck_follows_the_documents_folder_and_its_own_setting(tmp_path):
+    moved = Settings(_env_file=None, home=tmp_path, documents_dir=tmp_path / "sources" / "pdf")
+    assert moved.deck_source == f"sources/pdf/{DECK_FILE}"
+    renamed = Settings(_env_file=None, home=tmp_path, mcn_deck=tmp_path / "orientation.pdf")
+    assert renamed.deck_source == "orientation.pdf"
+    shutil.copy(REPO / MCN.deck, tmp_path / "orientation.pdf")
+    for ref in mcn_reference(renamed.deck_source).quotes:
+        assert quote_on_page(ref.quote, page_text(tmp_path / ref.document, ref.page))
+
+
+# --- Level from the need's wording ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("need, level", [
+    ("Chaque direction régionale installe sa propre copie et paie ses frais", 1),
+    ("each agency would run its own copy and each of them pays for it", 1),
+    ("chacun l'heberge et le fait evoluer a sa guise", 1),
+    ("chaque direction régionale installerait sa propre copie et paierait ses frais", 1),
+    ("deux ministères partageraient une instance opérée par l'un d'eux avec une entente", 2),
+    ("two agencies would share a single instance run by one of them under an agreement", 2),
+    ("Nous voulons un composant réutilisable, offert à tous les ministères", 3),
+    ("We need a reusable building block that all ministries could plug in", 3),
+    ("a complete turnkey business solution for every department run by a designated provider", 4),
+    ("une solution cle en main complete pour l'ensemble des ministeres", 4),
+])
+def test_need_wording_gives_its_level(need, level):
+    assert level_from_cues(find_cues(need, MCN)) == level
+
+
+@pytest.mark.parametrize("need", [
+    "Il nous faudrait une entente",  # one weak cue only
+    "each agency would run its own copy, two agencies under an agreement",  # levels 1 and 2 tie at two
+    "offert a tous les ministeres par un fournisseur designe",  # levels 3 and 4 tie
+    "Nous cherchons un outil de gestion des plaintes",  # no cue at all
+])
+def test_too_little_or_tied_evidence_gives_no_level(need):
+    assert level_from_cues(find_cues(need, MCN)) is None
+
+
+def test_cues_quote_the_phrases_that_evoke_each_criterion():
+    cues = find_cues("Deux   ministères,\navec une entente", MCN)
+    assert [(cue.criterion.key, cue.phrases) for cue in cues] == [("several_bodies", ["deux ministeres"]),
+                                                                  ("agreement", ["entente"])]
+
+
+def test_the_named_records_level_comes_first():
+    named = record("sag", "Service d'authentification gouvernementale", level=3)
+    choice = choose_level("each agency would run its own copy and pay its own costs", [], named, MCN)
+    assert (choice.level, choice.basis, choice.record) == (3, "asset", named)
+
+
+def test_a_record_without_a_level_never_gets_one_invented():
+    choice = choose_level("Nous cherchons un outil de paie", [], record("airflow", "Apache Airflow"), MCN)
+    assert (choice.level, choice.basis) == (None, "none")
+
+
+def test_the_question_is_read_when_the_record_has_no_level():
+    choice = choose_level("deux ministères, avec une entente", ["chacun installe sa propre copie"],
+                          record("x", "Outil X"), MCN)
+    assert (choice.level, choice.basis) == (2, "need")
+    assert choice.cues and all(2 in cue.criterion.levels for cue in choice.cues)
+
+
+def test_the_latest_earlier_turn_is_read_next():
+    context = ["each agency would run its own copy", "two agencies would share one instance under an agreement"]
+    assert (choose_level("et pour la paie?", context, None, MCN).level) == 2
+
+
+# --- Topic, folding ------------------------------------------------------------------------------------
+
+def test_topic_drops_the_sharing_words_and_keeps_the_subject():
+    topic = topic_of("Un système de paie réutilisable offert à tous les ministères avec une entente")
+    assert "système de paie" in topic
+    assert not {"ministères", "réutilisable", "entente"} & set(topic.split())
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("L’Été À Montréal", "l'ete a montreal"),
+    ("ÇA DÉPEND", "ca depend"),
+    ("ﬁn œuvre", "fn œuvre"),  # a ligature keeps one character
+])
+def test_match_form_is_character_for_character(text, folded):
+    assert match_form(text) == folded and len(match_form(text)) == len(text)
+
+
+# --- Need or question, follow-up ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Nous cherchons un outil de gestion des plaintes",
+    "Y a-t-il une solution de paie partagée?",
+    "Is there a shared payroll service?",
+    "I need a way to sign documents electronically",
+    "Un outil de gestion documentaire pour les archives",
+])
+def test_needs(text):
+    assert is_need(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Combien de projets sont inscrits au plan?",
+    "Who signed the access response?",
+    "Dans quel délai peut-on obtenir une réponse?",
+    "Quel est le niveau du SEAO?",
+])
+def test_questions_about_the_documents(text):
+    assert not is_need(text)
+
+
+@pytest.mark.parametrize("text, follow_up", [
+    ("et pour les entreprises?", True),
+    ("What if two agencies shared it?", True),
+    ("And for the regional offices, would the same apply to them as well?", True),
+    ("Notre ministère cherche une plateforme de gestion des subventions pour ses programmes régionaux", False),
+])
+def test_follow_ups(text, follow_up):
+    assert is_follow_up(text) is follow_up

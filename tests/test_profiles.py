@@ -1,0 +1,96 @@
+"""The records' signals (profiles.py), with the real multilingual embedder."""
+
+import numpy as np
+import pytest
+
+from assistant.lexical import analyze
+from assistant.models import CatalogueRecord, Filters, Keywords, SourceRef
+from assistant.profiles import SIGNALS, RecordProfiles, TermWeights
+
+
+def record(record_id: str, name: str, description: str, keywords: list[str], kind: str = "asset",
+           owner: str | None = None, level: int | None = None) -> CatalogueRecord:
+    ref = SourceRef(document=f"corpus/catalogue/{record_id}.yaml", quote=name)
+    return CatalogueRecord(id=record_id, name=name, kind=kind, owner=owner, description=description,
+                           keywords=Keywords(fr=keywords), level=level, level_sources=[ref] if level else [],
+                           sources=[ref])
+
+
+RECORDS = {
+    "corpus/catalogue/icpg.yaml": record("icpg", "Infrastructure à clés publiques", "Signer des documents "
+                                         "numériques avec une valeur juridique.", ["signature électronique"],
+                                         owner="Ministère de la Cybersécurité et du Numérique", level=3),
+    "corpus/catalogue/courriel.yaml": record("courriel", "Messagerie des employés", "Le courriel et l’agenda "
+                                             "partagés des employés.", ["signature de courriel", "messagerie"],
+                                             kind="project", owner="Centre de services partagés"),
+    "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Calculer et verser la rémunération des "
+                                         "employés de l’État.", ["rémunération", "paie"], kind="program"),
+}
+DOCUMENTS = ["Les employés de l’État et leurs documents.", "La signature des ententes entre organismes."]
+
+
+@pytest.fixture(scope="module")
+def profiles(embedder, tmp_path_factory) -> RecordProfiles:
+    return RecordProfiles.build(RECORDS, embedder, DOCUMENTS, tmp_path_factory.mktemp("index") / "profiles.npz")
+
+
+def signals_of(profiles, embedder, need: str) -> dict[str, dict[str, float]]:
+    rows = profiles.signals(np.asarray(embedder.embed_query(need)), analyze(need))
+    return {r.id: dict(zip(SIGNALS, row, strict=True)) for r, row in zip(profiles.records, rows, strict=True)}
+
+
+def test_a_need_meets_the_record_whose_key_phrase_it_holds_whole(profiles, embedder):
+    found = signals_of(profiles, embedder, "Nous voulons la signature électronique de nos formulaires")
+    assert (found["icpg"]["phrase"], found["courriel"]["phrase"], found["paie"]["phrase"]) == (1.0, 0.5, 0.0)
+    assert found["icpg"]["coverage"] > found["courriel"]["coverage"] > found["paie"]["coverage"] == 0.0
+    assert found["icpg"]["facet"] > found["paie"]["facet"]
+    assert all(-1.0 <= value <= 1.0 for signals in found.values() for value in signals.values())
+
+
+def test_a_need_in_english_meets_the_french_record_by_meaning(profiles, embedder):
+    found = signals_of(profiles, embedder, "We need to pay our employees' salaries")
+    assert max(found, key=lambda rid: found[rid]["profile"]) == "paie"
+    assert max(found, key=lambda rid: found[rid]["facet"]) == "paie"
+
+
+def test_rare_terms_weigh_more_than_common_ones_and_unseen_ones_most():
+    weights = TermWeights.count([{"employ", "paie"}, {"employ", "courriel"}, {"employ"}])
+    assert weights.of("paie") > weights.of("employ") and weights.of("jamais") > weights.of("paie")
+
+
+def test_a_need_of_unknown_words_covers_nothing(profiles, embedder):
+    found = signals_of(profiles, embedder, "xylophone zeppelin")
+    assert all(signals["coverage"] == 0.0 and signals["phrase"] == 0.0 for signals in found.values())
+
+
+@pytest.mark.parametrize("filters, kept", [
+    (None, ["courriel", "icpg", "paie"]),
+    (Filters(kind="project"), ["courriel"]),
+    (Filters(level=3), ["icpg"]),
+    (Filters(owner="cybersecurite et du NUMERIQUE"), ["icpg"]),
+    (Filters(owner="absent"), []),
+    (Filters(source="corpus/catalogue/paie.yaml"), ["paie"]),
+])
+def test_filters_keep_the_records_they_name(profiles, filters, kept):
+    keep = profiles.kept(filters)
+    assert [r.id for r, k in zip(profiles.records, keep, strict=True) if k] == kept
+
+
+def test_vectors_come_from_the_cache_when_the_texts_are_the_same(embedder, tmp_path, monkeypatch):
+    cache = tmp_path / "profiles.npz"
+    first = RecordProfiles.build(RECORDS, embedder, DOCUMENTS, cache)
+
+    def refuse(texts):
+        raise AssertionError("embedded again")
+
+    monkeypatch.setattr(embedder, "embed_documents", refuse)
+    again = RecordProfiles.build(RECORDS, embedder, DOCUMENTS, cache)
+    assert np.array_equal(first.profiles, again.profiles) and np.array_equal(first.facets, again.facets)
+    changed = {**RECORDS, "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Autre texte.", [])}
+    with pytest.raises(AssertionError, match="embedded again"):
+        RecordProfiles.build(changed, embedder, DOCUMENTS, cache)
+
+
+def test_an_empty_catalogue_has_no_signals(embedder, tmp_path):
+    empty = RecordProfiles.build({}, embedder, DOCUMENTS, tmp_path / "profiles.npz")
+    assert empty.signals(np.ones(embedder.dimension), ["paie"]).shape == (0, len(SIGNALS))
