@@ -8,12 +8,14 @@ import pytest
 from assistant.decide import COMPARABLE, LISTED, decide, mentions, why_it_fits
 from assistant.fit import FEATURES, Calibration, band_of, features, load_calibration, probabilities
 from assistant.labels import fit_label
+from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, SourceRef
+from assistant.profiles import TermWeights
 
 
 def record(record_id: str, name: str, kind: str = "asset", acronym: str | None = None,
-           quotes: tuple[str, ...] = ()) -> CatalogueRecord:
-    return CatalogueRecord(id=record_id, name=name, acronym=acronym, kind=kind, description=f"{name}: a test record.",
+           quotes: tuple[str, ...] = (), description: str = "a test record") -> CatalogueRecord:
+    return CatalogueRecord(id=record_id, name=name, acronym=acronym, kind=kind, description=f"{name}: {description}.",
                            sources=[SourceRef(document="corpus/catalogue/t.yaml", quote=q) for q in (name, *quotes)])
 
 
@@ -68,16 +70,31 @@ def test_an_empty_catalogue_names_nothing():
 
 # --- Why it fits ----------------------------------------------------------------------------------------
 
+# Twenty texts in which «document» is common and the words of a signature are rare.
+WEIGHTS = TermWeights.count([set(analyze(f"Le document numéro {n} du ministère")) for n in range(18)]
+                            + [set(analyze("La signature électronique")), set(analyze("Une clé publique"))])
+
+
 def test_why_it_fits_gives_the_needs_words_and_the_quote_that_covers_most_of_them():
-    icpg = record("icpg", "Infrastructure à clés publiques gouvernementale", quotes=(
-        "Signature électronique des documents", "Signature électronique et authentification de documents numériques"))
-    words, quote = why_it_fits("Signer électroniquement nos documents numériques : une signature électronique", icpg)
-    assert quote is not None and quote.quote == "Signature électronique et authentification de documents numériques"
-    assert words == ["électroniquement", "documents", "numériques", "signature", "électronique"]
+    icpg = record("icpg", "Infrastructure à clés publiques gouvernementale", description="la signature électronique",
+                  quotes=("Signature électronique des formulaires",
+                          "Permettre la signature électronique et l’authentification"))
+    words, quote = why_it_fits("Signer électroniquement nos formulaires : une signature électronique", icpg, WEIGHTS)
+    assert quote is not None and quote.quote == "Signature électronique des formulaires"
+    assert words == ["électroniquement", "formulaires", "signature", "électronique"]
+
+
+def test_common_words_and_quotes_not_about_the_record_explain_nothing():
+    icpg = record("icpg", "Infrastructure à clés publiques", quotes=(
+        "Vous trouverez ci-joint le document demandé au ministère",  # a cover letter: not about the record
+        "Des clés publiques pour les documents"))
+    words, quote = why_it_fits("Nous voulons des clés pour signer nos documents", icpg, WEIGHTS)
+    assert words == ["clés"] and quote is not None and quote.quote == "Infrastructure à clés publiques"
+    assert why_it_fits("Le document du ministère", icpg, WEIGHTS) == ([], None)  # «document» is common here
 
 
 def test_why_it_fits_is_empty_when_no_quote_shares_a_word():
-    words, quote = why_it_fits("We need an e-signature", record("icpg", "Infrastructure à clés publiques"))
+    words, quote = why_it_fits("We need an e-signature", record("icpg", "Infrastructure à clés publiques"), WEIGHTS)
     assert (words, quote) == ([], None)
 
 

@@ -116,3 +116,23 @@ def test_a_generator_whose_extra_is_missing_gives_the_extractive_answer_naming_t
     assert "[llm]" in answer.notice and "pip install 'assistant[llm]'" in answer.notice
     result = CliRunner().invoke(main, ["ask", NEED], obj=engine)
     assert result.exit_code == 0 and "[llm]" in result.stdout and "Sources :" in result.stdout
+
+
+def test_level_criteria_are_cited_from_the_deck_where_the_settings_put_it(tmp_path, embedder, caplog):
+    settings = project(tmp_path, ["sag", "seao"])
+    deck = settings.path(settings.documents_dir) / "orientation-mcn.pdf"
+    shutil.move(settings.path(settings.documents_dir) / "mcn-reponse-acces-DA2425-39-mutualisation.pdf", deck)
+    moved = settings.model_copy(update={"mcn_deck": deck})
+    assert Engine(moved).ingest(progress=False).ok
+    answer = Engine(moved).ask("Un logiciel de menus de cafétéria; deux ministères partageraient une instance "
+                               "opérée par l'un d'eux avec une entente")
+    assert answer.suggested_level.level == 2 and answer.suggested_level.basis == "need"
+    criteria = [c for c in answer.citations if "Une entente est établie" in c.quote]
+    assert criteria and all(c.source == "corpus/documents/orientation-mcn.pdf" for c in criteria)
+    assert all(Engine(moved).verify(c.ref) for c in answer.citations)
+
+    elsewhere = moved.model_copy(update={"mcn_deck": tmp_path / "absent.pdf"})
+    with caplog.at_level("WARNING", logger="assistant.pipeline"):
+        unquoted = Engine(elsewhere).ask(NEED)
+    assert "absent.pdf" in caplog.text and "ne seront pas cités" in caplog.text  # said, not silent
+    assert not any(c.source.endswith("absent.pdf") for c in unquoted.citations)
