@@ -32,3 +32,13 @@ def conversation_context(question: str, history: list[str]) -> list[str]:
     """The earlier turns a question is read with: the last one, when the question follows it up."""
     turns = [turn for turn in history if turn.strip()]
     return turns[-1:] if turns and is_follow_up(question) else []
+
+
+OWN_NEED_TERMS = 3  # distinctive terms from which a refining turn states a need of its own (chosen on dev follow-ups)
+
+
+def need_text(question: str, context: list[str], distinctive_terms: int) -> str:
+    """What a need is matched on: a turn that states a need of its own («Et pour grouper nos achats de papier
+    avec d’autres ministères?») alone, one that only refines («Et pour les entreprises?») with the turn before.
+    `distinctive_terms` counts the turn's uncommon words once the words of sharing are taken out."""
+    return question if not context or distinctive_terms >= OWN_NEED_TERMS else " ".join([*context, question])

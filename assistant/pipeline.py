@@ -16,7 +16,7 @@ from assistant.decide import ScoredAsset, decide, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import indexed_sources
-from assistant.intent import conversation_context, is_need
+from assistant.intent import conversation_context, is_need, need_text
 from assistant.labels import Language
 from assistant.levels import choose_level, topic_of
 from assistant.lexical import analyze
@@ -90,8 +90,12 @@ class Pipeline:
     def evidence_for(self, question: str, history: list[str]) -> tuple[list[str], np.ndarray]:
         """The record ids and their features (fit.FEATURES) for this need, read with the conversation as an
         answer reads it: what calibration learns from."""
-        need = " ".join([*conversation_context(question, history), question])
+        need = self._need_text(question, conversation_context(question, history))
         return [record.id for record in self.profiles.records], self._features(need, None)[1]
+
+    def _need_text(self, question: str, context: list[str]) -> str:
+        own_terms = self.profiles.weights.distinctive(set(analyze(topic_of(question))))
+        return need_text(question, context, len(own_terms))
 
     def _features(self, need: str, filters: Filters | None) -> tuple[list[CatalogueRecord], np.ndarray]:
         """The records the filters keep and their features for this need. Records are matched against what is
@@ -106,7 +110,7 @@ class Pipeline:
                      citations: CitationList) -> Answer:
         if self.calibration is None:
             raise AskError("l’assistant n’est pas calibré : lancez assistant calibrate")
-        need = " ".join([*context, question])
+        need = self._need_text(question, context)
         records, rows = self._features(need, filters)
         decision = decide(records, probabilities(rows, self.calibration), self.calibration)
         choice = choose_level(question, context, decision.named, self.mcn)

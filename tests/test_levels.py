@@ -6,7 +6,7 @@ import shutil
 import pytest
 from conftest import REPO
 
-from assistant.intent import is_follow_up, is_need
+from assistant.intent import OWN_NEED_TERMS, is_follow_up, is_need, need_text
 from assistant.levels import choose_level, find_cues, level_from_cues, topic_of
 from assistant.load import page_text
 from assistant.mcn import DECK_FILE, mcn_reference
@@ -151,3 +151,12 @@ def test_questions_about_the_documents(text):
 ])
 def test_follow_ups(text, follow_up):
     assert is_follow_up(text) is follow_up
+
+
+def test_a_turn_that_states_a_need_of_its_own_is_matched_alone_one_that_refines_with_the_turn_before():
+    before = ["Nos citoyens doivent signer leurs demandes"]
+    assert need_text("Et pour les entreprises?", before, 1) == "Nos citoyens doivent signer leurs demandes Et pour " \
+                                                                 "les entreprises?"
+    own = "Et pour grouper nos achats de papier avec d’autres ministères?"
+    assert need_text(own, before, OWN_NEED_TERMS) == own
+    assert need_text("Un besoin", [], 0) == "Un besoin"  # no conversation: the turn itself
