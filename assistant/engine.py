@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from assistant.models import SourceRef
     from assistant.pipeline import Pipeline
+    from assistant.profiles import Exemplars
     from assistant.retrieve import Mode
 
 
@@ -93,10 +94,24 @@ class Engine:
             return
         yield from write(answer, model, f"{settings.generator}:{settings.llm_model or 'défaut'}", settings.llm_timeout)
 
-    def evidence_for(self, question: str, history: list[str] | None = None) -> "tuple[list[str], np.ndarray]":
-        """The record ids and their fit features (one row each) for this need, read exactly as `ask` reads it
-        (calibration)."""
-        return self.pipeline().evidence_for(question, history or [])
+    def evidence_for(self, question: str, history: list[str] | None = None,
+                     exemplars: "Exemplars | None" = None) -> "tuple[list[str], np.ndarray]":
+        """The record ids and their fit features (one row each) for this need, read exactly as `ask` reads it,
+        with these labelled needs as exemplars (calibration)."""
+        return self.pipeline().evidence_for(question, history or [], exemplars)
+
+    def matched_text(self, question: str, history: list[str] | None = None) -> str:
+        """What this need is matched on, as an exemplar of it is stored (calibration)."""
+        return self.pipeline().matched_text(question, history or [])
+
+    def exemplars(self, texts: list[str], records: list[list[str]]) -> "Exemplars":
+        """Labelled needs embedded as the engine reads them, bound to its catalogue (calibration)."""
+        from assistant.profiles import Exemplars
+
+        pipeline = self.pipeline()
+        cache = self.settings.path(self.settings.index_dir) / f"exemplars-{self.settings.collection}-fitting.npz"
+        return Exemplars.embed(texts, records, [record.id for record in pipeline.profiles.records],
+                               pipeline.retriever.embedder, cache)
 
     # --- What the index holds ------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Does a record fit the need? A logistic model over the records' signals (`profiles.SIGNALS`), each read three
-ways: its value, its margin over the best other record, and how far it stands above the catalogue's mean in
-standard deviations. The last two make a record that merely shares words with every need (all records score
-alike) count less than one that stands out.
+"""Does a record fit the need? A logistic model over the records' signals (`RECORD_SIGNALS`: the catalogue's four,
+and how close the need is to labelled needs the record met), each read three ways: its value, its margin over the
+best other record, and how far it stands above the catalogue's mean in standard deviations; and one signal of the
+need itself (how close it is to labelled needs that nothing met). The margin and the standing make a record that
+merely shares words with every need (all records score alike) count less than one that stands out.
 
 Fitted by `assistant calibrate` on the development half of the labelled set (hard negatives included); its
 threshold is the one that gets most verdicts right there. A probability is shown as a percentage only when its
@@ -18,15 +19,17 @@ from pydantic import BaseModel, Field
 from assistant.labels import Band
 from assistant.profiles import SIGNALS
 
+RECORD_SIGNALS = (*SIGNALS, "exemplar")
+NEED_SIGNALS = ("like_no_match",)
 FORMS = ("value", "margin", "z")
-FEATURES = tuple(f"{signal}_{form}" for signal in SIGNALS for form in FORMS)
+FEATURES = (*(f"{signal}_{form}" for signal in RECORD_SIGNALS for form in FORMS), *NEED_SIGNALS)
 PACKAGED_CALIBRATION = "calibration.json"  # package data: ships in the wheel beside this module
 PERCENT_ECE = 0.05  # the largest held-out calibration error at which a percentage may be shown
 
 
-def features(signals: np.ndarray) -> np.ndarray:
-    """(records × signals) -> (records × FEATURES): for each signal its value, its margin over the best other
-    record, and its standard score among the records compared."""
+def features(signals: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """(records × RECORD_SIGNALS), (NEED_SIGNALS,) -> (records × FEATURES): for each record signal its value, its
+    margin over the best other record, and its standard score among the records compared; then the need's own."""
     if not len(signals):
         return np.zeros((0, len(FEATURES)))
     ordered = np.sort(signals, axis=0)
@@ -38,7 +41,7 @@ def features(signals: np.ndarray) -> np.ndarray:
     standard = np.where(alike, 0.0, (signals - signals.mean(axis=0)) / np.where(alike, 1.0, spread))
     columns = [np.stack([signals[:, i], signals[:, i] - best_other[:, i], standard[:, i]], axis=1)
                for i in range(signals.shape[1])]
-    return np.concatenate(columns, axis=1)
+    return np.concatenate([*columns, np.tile(need, (len(signals), 1))], axis=1)
 
 
 class BandMeasure(BaseModel):
@@ -48,6 +51,13 @@ class BandMeasure(BaseModel):
     lower: float = Field(description="Least probability of the band.")
     cases: int = 0
     observed: float | None = Field(None, description="Share of the records shown in this band that fit.")
+
+
+class Exemplar(BaseModel):
+    """A labelled need as it is matched (`levels.topic_of` of its text), and the records that meet it."""
+
+    text: str
+    records: list[str]
 
 
 class Calibration(BaseModel):
@@ -64,6 +74,9 @@ class Calibration(BaseModel):
     held_out_ece: float | None = Field(None, description="Expected calibration error of the shown probabilities "
                                        "on the held-out half.")
     bands: list[BandMeasure] = Field(default_factory=list, description="The bands shown as words, highest first.")
+    exemplars: list[Exemplar] = Field(default_factory=list, description="The labelled needs the model was fitted "
+                                      "with, read again at each question (the `exemplar` and `like_no_match` "
+                                      "signals).")
 
     @property
     def shows_percent(self) -> bool:

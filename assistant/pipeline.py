@@ -23,7 +23,7 @@ from assistant.lexical import analyze
 from assistant.load import page_text
 from assistant.mcn import McnReference, mcn_reference
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, SourceRef
-from assistant.profiles import RecordProfiles
+from assistant.profiles import Exemplars, RecordProfiles
 from assistant.retrieve import Mode, Passage, Retriever
 from assistant.settings import Settings
 from assistant.text import detect_language, quote_on_page, sentences
@@ -42,6 +42,7 @@ class Pipeline:
     calibration: Calibration | None  # None only while `assistant calibrate` fits one
     sources: dict[str, IndexedSource]
     mcn: McnReference
+    exemplars: Exemplars  # the labelled needs the calibration was fitted with (none while it is being fitted)
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True) -> "Pipeline":
@@ -64,9 +65,14 @@ class Pipeline:
         if settings.deck_source not in sources:
             log.warning("le document d’orientation du MCN (%s) n’est pas dans l’index : les critères des niveaux et "
                         "les étapes du processus ne seront pas cités", settings.deck_source)
+        index = settings.path(settings.index_dir)
         profiles = RecordProfiles.build(records, retriever.embedder, retriever.document_texts(),
-                                        settings.path(settings.index_dir) / f"profiles-{settings.collection}.npz")
-        return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source))
+                                        index / f"profiles-{settings.collection}.npz")
+        labelled = calibration.exemplars if calibration else []
+        exemplars = Exemplars.embed([e.text for e in labelled], [e.records for e in labelled],
+                                    [record.id for record in profiles.records], retriever.embedder,
+                                    index / f"exemplars-{settings.collection}.npz")
+        return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -87,24 +93,33 @@ class Pipeline:
         answer.seconds = round(time.perf_counter() - started, 3)
         return answer
 
-    def evidence_for(self, question: str, history: list[str]) -> tuple[list[str], np.ndarray]:
+    def evidence_for(self, question: str, history: list[str],
+                     exemplars: Exemplars | None = None) -> tuple[list[str], np.ndarray]:
         """The record ids and their features (fit.FEATURES) for this need, read with the conversation as an
-        answer reads it: what calibration learns from."""
+        answer reads it, with these labelled needs as exemplars (calibration's own, before it has saved them)."""
         need = self._need_text(question, conversation_context(question, history))
-        return [record.id for record in self.profiles.records], self._features(need, None)[1]
+        return [record.id for record in self.profiles.records], self._features(need, None, exemplars)[1]
+
+    def matched_text(self, question: str, history: list[str]) -> str:
+        """What a need is matched on (the words of sharing out): how an exemplar is stored."""
+        return topic_of(self._need_text(question, conversation_context(question, history)))
 
     def _need_text(self, question: str, context: list[str]) -> str:
         own_terms = self.profiles.weights.distinctive(set(analyze(topic_of(question))))
         return need_text(question, context, len(own_terms))
 
-    def _features(self, need: str, filters: Filters | None) -> tuple[list[CatalogueRecord], np.ndarray]:
+    def _features(self, need: str, filters: Filters | None,
+                  exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
         """The records the filters keep and their features for this need. Records are matched against what is
         needed, not how it would be shared: «offert à tous les ministères» must not pull toward every
         government-wide asset."""
         keep = self.profiles.kept(filters)
         topic = topic_of(need) or need
-        signals = self.profiles.signals(self.retriever.embed(topic), analyze(topic))[keep]
-        return [record for record, kept in zip(self.profiles.records, keep, strict=True) if kept], features(signals)
+        vector = self.retriever.embed(topic)
+        met, like_no_match = (exemplars or self.exemplars).signals(vector, topic)
+        signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), met])[keep]
+        kept = [record for record, kept in zip(self.profiles.records, keep, strict=True) if kept]
+        return kept, features(signals, np.array([like_no_match]))
 
     def _answer_need(self, question: str, context: list[str], filters: Filters | None, language: Language,
                      citations: CitationList) -> Answer:

@@ -25,7 +25,7 @@ from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, Filters
 from assistant.text import match_form, sha256_hex
 
-SIGNALS = ("profile", "facet", "coverage", "phrase")
+SIGNALS = ("profile", "facet", "coverage", "phrase")  # what RecordProfiles.signals gives, in its column order
 
 
 def profile_text(record: CatalogueRecord) -> str:
@@ -123,8 +123,9 @@ class RecordProfiles:
         paths = sorted(records, key=lambda source: records[source].id)
         records_of = [records[source] for source in paths]
         facets = [facets_of(record) for record in records_of]
-        profiles, facet_vectors = _embedded(embedder, [profile_text(r) for r in records_of],
-                                            [text for texts in facets for text in texts], cache)
+        vectors = cached_vectors(embedder, [*(profile_text(r) for r in records_of),
+                                            *(text for texts in facets for text in texts)], cache)
+        profiles, facet_vectors = vectors[: len(records_of)], vectors[len(records_of):]
         phrases = [phrases_of(record) for record in records_of]
         words = [record_terms(record) for record in records_of]
         flat_phrases = [phrase for own in phrases for phrase in own]
@@ -176,20 +177,61 @@ class RecordProfiles:
         return keep
 
 
-def _embedded(embedder: Embedder, profiles: list[str], facets: list[str], cache: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The profiles' and facets' unit vectors, from the cache when it was made from the same texts."""
-    stamp = sha256_hex(json.dumps([embedder.name, profiles, facets], ensure_ascii=False))
+def cached_vectors(embedder: Embedder, texts: list[str], cache: Path) -> np.ndarray:
+    """The texts' unit vectors, from the cache when it was made from the same texts by the same embedder; the
+    cache is replaced whole (written beside, then renamed), so a reader never sees half of one."""
+    stamp = sha256_hex(json.dumps([embedder.name, texts], ensure_ascii=False))
     try:
         saved = np.load(cache)
         if str(saved["stamp"]) == stamp:
-            return saved["profiles"], saved["facets"]
+            return saved["vectors"]
     except (OSError, KeyError, ValueError):
         pass
-    vectors = np.asarray(embedder.embed_documents([*profiles, *facets]), dtype=np.float32).reshape(
-        len(profiles) + len(facets), embedder.dimension)
-    vectors = _unit(vectors)
+    vectors = _unit(np.asarray(embedder.embed_documents(texts), dtype=np.float32).reshape(len(texts),
+                                                                                        embedder.dimension))
     cache.parent.mkdir(parents=True, exist_ok=True)
     staging = cache.with_name(cache.name + ".new.npz")
-    np.savez(staging, stamp=stamp, profiles=vectors[: len(profiles)], facets=vectors[len(profiles):])
+    np.savez(staging, stamp=stamp, vectors=vectors)
     staging.replace(cache)
-    return vectors[: len(profiles)], vectors[len(profiles):]
+    return vectors
+
+
+@dataclass
+class Exemplars:
+    """Needs labelled with the records that meet them (none for a need nothing meets): the development half of the
+    labelled set, shipped with the calibration. A need close to one that a record met is likely met by it too; a
+    need close to one that nothing met is likely met by nothing. Bound to one catalogue's record order, so that a
+    need is compared with every record at once."""
+
+    texts: list[str]
+    vectors: np.ndarray  # one unit vector per exemplar
+    pair_rows: np.ndarray  # for each (exemplar, record it met): the record's row in the catalogue's order
+    pair_exemplars: np.ndarray  # ... and the exemplar's
+    met_nothing: np.ndarray  # the exemplars no record met
+    rows: int  # records in the catalogue
+
+    @classmethod
+    def embed(cls, texts: list[str], records: list[list[str]], catalogue: list[str], embedder: Embedder,
+              cache: Path) -> "Exemplars":
+        """`records[i]`: the ids that met `texts[i]`; `catalogue`: the record ids in row order (ids it lacks are
+        skipped)."""
+        row = {record_id: i for i, record_id in enumerate(catalogue)}
+        pairs = [(row[rid], i) for i, ids in enumerate(records) for rid in ids if rid in row]
+        vectors = cached_vectors(embedder, texts, cache) if texts else np.zeros((0, embedder.dimension))
+        pair_rows, pair_exemplars = (np.asarray(pairs, dtype=np.int64).T if pairs
+                                     else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        return cls(list(texts), vectors, pair_rows, pair_exemplars,
+                   np.asarray([i for i, ids in enumerate(records) if not ids], dtype=np.int64), len(catalogue))
+
+    def signals(self, query_vector: np.ndarray, need: str) -> tuple[np.ndarray, float]:
+        """Per record, the best cosine between the need and an exemplar that record met; and the best cosine with
+        an exemplar nothing met. An exemplar with the need's very text is left out: a labelled need never
+        vouches for itself (which is also how calibration reads its own cases)."""
+        met = np.zeros(self.rows)
+        if not self.texts:
+            return met, 0.0
+        cosines = np.maximum(self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0)), 0.0)
+        if need in self.texts:
+            cosines[[i for i, text in enumerate(self.texts) if text == need]] = 0.0
+        np.maximum.at(met, self.pair_rows, cosines[self.pair_exemplars])
+        return met, float(cosines[self.met_nothing].max()) if len(self.met_nothing) else 0.0

@@ -14,8 +14,9 @@ from assistant.evaluation import load_labelled_set, run_evaluation
 # Floors on the held-out half of eval/labelled-set.yaml (never fitted on), a little under today's figures (README):
 # a regression guard, not the targets, which these decisions do not reach yet.
 HELD_OUT_FLOORS = {
-    "quebec": {"verdict_accuracy": 0.74, "no_match_accuracy": 0.72, "level_accuracy": 0.75, "hit@3": 0.9},
-    "grown": {"verdict_accuracy": 0.68, "hit@3": 0.85},
+    "quebec": {"verdict_accuracy": 0.76, "no_match_accuracy": 0.76, "level_accuracy": 0.8, "hit@3": 0.9,
+               "ece_at_most": 0.05},
+    "grown": {"verdict_accuracy": 0.76, "no_match_accuracy": 0.85, "hit@3": 0.9, "ece_at_most": 0.08},
 }
 
 
@@ -55,8 +56,11 @@ def evaluation(indexed, tmp_path_factory) -> dict:
 def test_held_out_floors_and_both_baselines_beaten(evaluation, variant):
     figures = evaluation[("assistant", variant)]["figures"]["needs"]["held_out"]
     print(variant, json.dumps(figures))
-    for metric, floor in HELD_OUT_FLOORS[variant].items():
-        assert figures[metric] >= floor, (metric, figures[metric])
+    for metric, bound in HELD_OUT_FLOORS[variant].items():
+        if metric.endswith("_at_most"):
+            assert figures[metric.removesuffix("_at_most")] <= bound, (metric, figures[metric.removesuffix("_at_most")])
+        else:
+            assert figures[metric] >= bound, (metric, figures[metric])
     assert figures["citation_validity"] == 1.0
     for baseline in ("baseline", "profile"):
         theirs = evaluation[(baseline, variant)]["figures"]["needs"]["held_out"]["verdict_accuracy"]

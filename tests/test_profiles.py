@@ -5,7 +5,7 @@ import pytest
 
 from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, Filters, Keywords, SourceRef
-from assistant.profiles import SIGNALS, RecordProfiles, TermWeights
+from assistant.profiles import SIGNALS, Exemplars, RecordProfiles, TermWeights
 
 
 def record(record_id: str, name: str, description: str, keywords: list[str], kind: str = "asset",
@@ -94,3 +94,23 @@ def test_vectors_come_from_the_cache_when_the_texts_are_the_same(embedder, tmp_p
 def test_an_empty_catalogue_has_no_signals(embedder, tmp_path):
     empty = RecordProfiles.build({}, embedder, DOCUMENTS, tmp_path / "profiles.npz")
     assert empty.signals(np.ones(embedder.dimension), ["paie"]).shape == (0, len(SIGNALS))
+
+
+def test_exemplars_vouch_for_the_records_they_met_but_never_for_themselves(embedder, tmp_path):
+    texts = ["Verser le salaire des employés", "Signer nos contrats en ligne", "Réserver une salle de réunion"]
+    exemplars = Exemplars.embed(texts, [["paie"], ["icpg", "absent"], []], ["courriel", "icpg", "paie"], embedder,
+                                tmp_path / "exemplars.npz")
+    need = "Payer nos employés chaque deux semaines"
+    met, like_no_match = exemplars.signals(np.asarray(embedder.embed_query(need)), need)
+    assert met[2] > met[1] > 0.0 and met[0] == 0.0  # paie, then icpg; courriel met no exemplar
+    assert 0.0 < like_no_match < met[2]
+    itself, _ = exemplars.signals(np.asarray(embedder.embed_query(texts[0])), texts[0])
+    assert itself[2] < 0.99  # its own exemplar is left out
+    booking = exemplars.signals(np.asarray(embedder.embed_query(texts[2])), "Réserver une salle")[1]
+    assert booking == pytest.approx(1.0, abs=1e-5)  # the same words under another text still count
+
+
+def test_no_exemplars_give_no_signal(embedder, tmp_path):
+    empty = Exemplars.embed([], [], ["a", "b"], embedder, tmp_path / "exemplars.npz")
+    met, like_no_match = empty.signals(np.ones(embedder.dimension), "un besoin")
+    assert met.tolist() == [0.0, 0.0] and like_no_match == 0.0

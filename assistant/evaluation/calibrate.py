@@ -22,7 +22,17 @@ from assistant.decide import LISTED
 from assistant.engine import Engine
 from assistant.evaluation.dataset import LabelledNeed, LabelledSet
 from assistant.evaluation.metrics import expected_calibration_error, verdict_correct
-from assistant.fit import FEATURES, PACKAGED_CALIBRATION, BandMeasure, Calibration, band_lowers, band_of, probabilities
+from assistant.fit import (
+    FEATURES,
+    PACKAGED_CALIBRATION,
+    BandMeasure,
+    Calibration,
+    Exemplar,
+    band_lowers,
+    band_of,
+    probabilities,
+)
+from assistant.profiles import Exemplars
 
 
 def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0,
@@ -77,16 +87,21 @@ def band_measures(outcomes: list[tuple[float, bool]], threshold: float) -> list[
     return measures
 
 
-def gather(engine: Engine, needs: list[LabelledNeed]) -> list[Case]:
-    return [(need, *engine.evidence_for(need.question, need.history)) for need in needs]
+def gather(engine: Engine, needs: list[LabelledNeed], exemplars: Exemplars) -> list[Case]:
+    return [(need, *engine.evidence_for(need.question, need.history, exemplars)) for need in needs]
 
 
 def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None) -> Calibration:
     """Fit on the development half through uncalibrated engines, measure on the held-out half, and save it beside
-    the other embedders' calibrations (in the file the settings name, else the one shipped in the package)."""
-    cases = gather(engine, [*labelled.needs, *labelled.follow_ups])
-    if grown is not None:
-        cases += gather(grown, labelled.grown)
+    the other embedders' calibrations (in the file the settings name, else the one shipped in the package).
+
+    The development cases are also the exemplars the model reads (each case without itself: an exemplar with
+    the need's own text is left out), and ship with it."""
+    runs = [(engine, [*labelled.needs, *labelled.follow_ups])] + ([(grown, labelled.grown)] if grown else [])
+    examples = [Exemplar(text=run.matched_text(need.question, need.history), records=need.acceptable)
+                for run, needs in runs for need in needs if need.split == "dev"]
+    texts, records = [e.text for e in examples], [e.records for e in examples]
+    cases = [case for run, needs in runs for case in gather(run, needs, run.exemplars(texts, records))]
     dev = [case for case in cases if case[0].split == "dev"]
     held_out = [case for case in cases if case[0].split == "held_out"]
     if not dev:
@@ -96,7 +111,7 @@ def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None
     mean, scale, weights, bias = fit_logistic(rows, labels)
     fitted = Calibration(
         embedder=engine.embedder_name, features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(),
-        weights=weights.tolist(), bias=bias, threshold=0.0,
+        weights=weights.tolist(), bias=bias, threshold=0.0, exemplars=examples,
         fitted_on=f"{len(dev)} cases of the development half of the labelled set"
                   + (" (Québec and grown catalogues)" if grown is not None else ""),
     )
