@@ -55,8 +55,9 @@ typecheck: $(INSTALLED)
 
 benchmark: index
 	$(PYTHON) benchmarks/ingest.py
+	$(PYTHON) benchmarks/decide.py
 	$(VENV)/bin/assistant eval
 	$(PYTHON) benchmarks/web.py
 
 clean-index:
-	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/facets-*
+	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-*
