@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.intent import IntentModel
 from assistant.labels import Band
 from assistant.profiles import SIGNALS
 
@@ -74,6 +75,7 @@ class Calibration(BaseModel):
     held_out_ece: float | None = Field(None, description="Expected calibration error of the shown probabilities "
                                        "on the held-out half.")
     bands: list[BandMeasure] = Field(default_factory=list, description="The bands shown as words, highest first.")
+    intent: IntentModel | None = Field(None, description="Tells a need from a question about the documents.")
     exemplars: list[Exemplar] = Field(default_factory=list, description="The labelled needs the model was fitted "
                                       "with, read again at each question (the `exemplar` and `like_no_match` "
                                       "signals).")

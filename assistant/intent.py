@@ -1,7 +1,14 @@
 """What kind of turn a message is: a need to match against the catalogue or a question about the documents, and
-whether it follows up the turn before."""
+whether it follows up the turn before.
+
+A need or a question is told apart by a logistic model over the turn's embedding (`IntentModel`, fitted by
+`assistant calibrate` on the labelled set's dev half: needs, follow-ups and document questions); the wording
+rules of `is_need` serve only while no model is fitted."""
 
 import re
+
+import numpy as np
+from pydantic import BaseModel
 
 from assistant.text import display_form, match_form
 
@@ -16,8 +23,22 @@ _NEED_MARKERS = re.compile(
 _FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for)\b")
 
 
+class IntentModel(BaseModel):
+    """«This turn describes a need» (else it asks about the documents), from the turn's embedding."""
+
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+
+    def need_probability(self, vector: np.ndarray) -> float:
+        standard = (np.asarray(vector) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return float(1.0 / (1.0 + np.exp(-(standard @ np.asarray(self.weights) + self.bias))))
+
+
 def is_need(question: str) -> bool:
-    """A need to match against the catalogue, or a question about the documents ("combien…", "who…")."""
+    """By its wording alone: a need to match against the catalogue, or a question about the documents
+    ("combien…", "who…"). What the engine uses while no `IntentModel` is fitted."""
     folded = match_form(display_form(question))
     return bool(_NEED_MARKERS.search(folded)) or not _QUESTION_START.search(folded)
 

@@ -86,7 +86,7 @@ class Pipeline:
         context = conversation_context(question, history)
         language = detect_language(question, default=detect_language(" ".join(context)) if context else "fr")
         citations = CitationList(self.titles, partial(verify_quote, self.settings.home))
-        if is_need(question) or (context and is_need(context[0])):
+        if self._is_need(question) or (context and self._is_need(context[0])):
             answer = self._answer_need(question, context, filters, language, citations)
         else:
             answer = self._answer_question(question, context, filters, language, citations)
@@ -103,6 +103,11 @@ class Pipeline:
     def matched_text(self, question: str, history: list[str]) -> str:
         """What a need is matched on (the words of sharing out): how an exemplar is stored."""
         return topic_of(self._need_text(question, conversation_context(question, history)))
+
+    def _is_need(self, text: str) -> bool:
+        """A need for the catalogue, or a question about the documents: by the fitted model when there is one."""
+        model = self.calibration.intent if self.calibration else None
+        return model.need_probability(self.retriever.embed(text)) >= 0.5 if model else is_need(text)
 
     def _need_text(self, question: str, context: list[str]) -> str:
         own_terms = self.profiles.weights.distinctive(set(analyze(topic_of(question))))

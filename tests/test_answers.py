@@ -200,6 +200,12 @@ def test_a_question_about_the_documents_is_answered_from_its_page(engine):
     assert_well_cited(answer, engine)
 
 
+def test_a_need_asked_as_a_question_is_read_as_a_need(engine):
+    answer = engine.ask("Where do Québec public bodies post their public tenders so suppliers can download the "
+                        "documents and submit bids online?")
+    assert answer.intent == "need" and answer.assets and answer.assets[0].id == "seao"
+
+
 def test_a_follow_up_uses_the_conversation(engine):
     first = "Notre organisme doit publier un appel d'offres et recevoir les soumissions des fournisseurs en ligne"
     alone = engine.ask("c'est quel niveau, ça?")

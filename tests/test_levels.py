@@ -3,10 +3,11 @@ deck), and the need/question intent."""
 
 import shutil
 
+import numpy as np
 import pytest
 from conftest import REPO
 
-from assistant.intent import OWN_NEED_TERMS, is_follow_up, is_need, need_text
+from assistant.intent import OWN_NEED_TERMS, IntentModel, is_follow_up, is_need, need_text
 from assistant.levels import choose_level, find_cues, level_from_cues, topic_of
 from assistant.load import page_text
 from assistant.mcn import DECK_FILE, mcn_reference
@@ -160,3 +161,9 @@ def test_a_turn_that_states_a_need_of_its_own_is_matched_alone_one_that_refines_
     own = "Et pour grouper nos achats de papier avec d’autres ministères?"
     assert need_text(own, before, OWN_NEED_TERMS) == own
     assert need_text("Un besoin", [], 0) == "Un besoin"  # no conversation: the turn itself
+
+
+def test_the_intent_model_reads_a_turn_from_its_embedding():
+    model = IntentModel(mean=[0.0, 1.0], scale=[1.0, 2.0], weights=[3.0, 0.0], bias=-1.0)
+    assert model.need_probability(np.array([1.0, 5.0])) == pytest.approx(1 / (1 + np.exp(-2.0)))
+    assert model.need_probability(np.array([0.0, -7.0])) < 0.5 < model.need_probability(np.array([2.0, 0.0]))

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.decide import LISTED
+from assistant.embed import get_embedder
 from assistant.engine import Engine
 from assistant.evaluation.dataset import LabelledNeed, LabelledSet
 from assistant.evaluation.metrics import expected_calibration_error, verdict_correct
@@ -32,6 +33,7 @@ from assistant.fit import (
     band_of,
     probabilities,
 )
+from assistant.intent import IntentModel
 from assistant.profiles import Exemplars
 
 
@@ -91,6 +93,21 @@ def gather(engine: Engine, needs: list[LabelledNeed], exemplars: Exemplars) -> l
     return [(need, *engine.evidence_for(need.question, need.history, exemplars)) for need in needs]
 
 
+def fit_intent(labelled: LabelledSet, engine: Engine) -> IntentModel:
+    """«Need or question about the documents» over the turn's embedding, fitted on the dev half: needs,
+    follow-ups and grown-catalogue needs are needs; document questions are not."""
+    turns = [(need.question, 1.0) for need in [*labelled.needs, *labelled.follow_ups, *labelled.grown]
+             if need.split == "dev"] + [(question.question, 0.0) for question in labelled.documents
+                                        if question.split == "dev"]
+    if not turns or len({label for _, label in turns}) < 2:
+        raise NoDevelopmentCases("le jeu étiqueté n’a pas, dans sa moitié de développement, à la fois des besoins et "
+                                 "des questions sur les documents")
+    embedder = get_embedder(engine.settings.embedder)
+    vectors = np.asarray(embedder.embed_documents([text for text, _ in turns]))
+    mean, scale, weights, bias = fit_logistic(vectors, np.array([label for _, label in turns]))
+    return IntentModel(mean=mean.tolist(), scale=scale.tolist(), weights=weights.tolist(), bias=bias)
+
+
 def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None) -> Calibration:
     """Fit on the development half through uncalibrated engines, measure on the held-out half, and save it beside
     the other embedders' calibrations (in the file the settings name, else the one shipped in the package).
@@ -120,6 +137,7 @@ def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None
         fit = probabilities(case_rows, fitted)
         tops.append((ids[int(np.argmax(fit))], float(fit.max()), need.acceptable))
     fitted.threshold = best_threshold(tops)
+    fitted.intent = fit_intent(labelled, engine)
     outcomes = [outcome for case in held_out for outcome in listed_outcomes(case, fitted)]
     fitted.held_out_ece = expected_calibration_error(outcomes)
     fitted.bands = band_measures(outcomes, fitted.threshold)
