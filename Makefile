@@ -60,4 +60,4 @@ benchmark: index
 	$(PYTHON) benchmarks/web.py
 
 clean-index:
-	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-*
+	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-* index/facets-*

@@ -29,11 +29,13 @@ from assistant.feedback import COMMENT_LIMIT, Feedback, FeedbackStore, StoredFee
 from assistant.importers import FORMATS as IMPORT_FORMATS  # noqa: E402
 from assistant.importers import import_into_catalogue  # noqa: E402
 from assistant.labels import (  # noqa: E402
+    ANSWER_TEXT,
     GENERATORS,
     KIND_LABELS,
     KINDS,
     LEVEL_LABELS,
     PANEL_TEXT,
+    QUOTED,
     REASON_LABELS,
     Generator,
     Kind,
@@ -60,8 +62,8 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.text import locate  # noqa: E402
 
 __all__ = [
-    "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "KINDS", "LEVEL_LABELS",
-    "PANEL_TEXT", "REASON_LABELS", "Answer",
+    "ANSWER_TEXT", "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "KINDS",
+    "LEVEL_LABELS", "PANEL_TEXT", "QUOTED", "REASON_LABELS", "Answer",
     "AskError", "AssetResult", "CatalogueRecord", "Citation", "EmbedderError", "Engine", "Feedback", "FeedbackError",
     "FeedbackStore", "Filters", "Generator", "IndexStoreError", "IndexedSource", "IngestReport", "Kind", "Language",
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.decide import Decision, ScoredAsset, why_it_fits
 from assistant.fit import Calibration
-from assistant.labels import ANSWER_TEXT, Language, fit_label, kind_label, level_label
+from assistant.labels import ANSWER_TEXT, QUOTED, Language, fit_label, kind_label, level_label
 from assistant.levels import LevelChoice
 from assistant.mcn import McnReference
 from assistant.models import (
@@ -64,14 +64,12 @@ def describing_source(record: CatalogueRecord, least_shared_words: int = 5) -> S
     return best if len(words & set(match_form(best.quote).split())) >= least_shared_words else None
 
 
-def asset_result(asset: ScoredAsset, need: str, citations: CitationList, language: Language,
-                 as_percent: bool, weights: TermWeights) -> tuple[AssetResult, str]:
-    """The asset's card and its Markdown lines, each fact with the marker of its source: what it is, whose, its
-    fit, when its facts were verified, and which words of the need it covers (or what it does)."""
-    record, text = asset.record, ANSWER_TEXT[language]
-    name_cite = citations.cite(supporting_source(record, record.acronym or record.name) or record.sources[0],
-                               record.id)
-    facts = [kind_label(record.kind, language)]
+def record_facts(record: CatalogueRecord, citations: CitationList,
+                 language: Language) -> tuple[list[str], list[str], set[str]]:
+    """What a card states of a record, each fact with the marker of its source (a fact whose source does not
+    verify is left out, the owner then said to be unnamed); the markers; which optional facts were stated."""
+    text = ANSWER_TEXT[language]
+    facts, markers = [kind_label(record.kind, language)], []
     level_cite = citations.cite(record.level_sources[0], record.id) if record.level else ""
     if level_cite:
         facts.append(text["level_of"].format(level=record.level, label=level_label(record.level, language))
@@ -79,38 +77,55 @@ def asset_result(asset: ScoredAsset, need: str, citations: CitationList, languag
     owner_cite = citations.cite(supporting_source(record, record.owner), record.id)
     facts.append(text["owner"].format(owner=record.owner) + f" {owner_cite}" if owner_cite
                  else text["owner_unknown"])
-    status_cite = citations.cite(supporting_source(record, record.status), record.id)
-    if status_cite:
-        facts.append(text["status"].format(status=record.status) + f" {status_cite}")
-    verified = record.verified.isoformat() if record.verified else None
-    verified_cite = citations.cite(supporting_source(record, verified), record.id)
-    if verified_cite:
-        facts.append(text["verified"].format(date=verified, cite=verified_cite))
-    shown_fit = fit_label(asset.probability, asset.band, as_percent, language)
-    facts.append(text["fit"].format(fit=shown_fit))
-    lines = [f"**{record.display_name}** {name_cite} — " + " · ".join(facts)]
-    words, covering = why_it_fits(need, record, weights)
-    covers_cite = citations.cite(covering, record.id) if words else ""
-    if covering and covers_cite:
-        lines.append("   > " + text["covers"].format(words=", ".join(f"« {word} »" for word in words),
-                                                     quote=covering.quote, cite=covers_cite))
-    else:
-        words = []
-        evidence = describing_source(record)
-        # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
-        shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
-        if shown and (does_cite := citations.cite(shown, record.id)):
-            covers_cite = does_cite
-            lines.append("   > " + text["does"].format(quote=shown.quote, cite=does_cite))
-    contact_cite = citations.cite(supporting_source(record, record.contact), record.id)
-    markers = (name_cite, level_cite, owner_cite, status_cite, verified_cite, covers_cite, contact_cite)
-    used = sorted({int(marker.strip("[]")) for marker in markers if marker})
+    optional = {"status": record.status, "contact_fact": record.contact,
+                "updated": record.verified.isoformat() if record.verified else None}
+    stated = set()
+    for key, value in optional.items():
+        if marker := citations.cite(supporting_source(record, value), record.id):
+            facts.append(text[key].format(value=value) + f" {marker}")
+            markers.append(marker)
+            stated.add(key)
+    return facts, [level_cite, owner_cite, *markers], stated
+
+
+def why_line(record: CatalogueRecord, need: str | None, citations: CitationList, language: Language,
+             weights: TermWeights) -> tuple[list[str], str, str]:
+    """The card's second line: the words of the need the record's quote covers, with that quote; else (or for a
+    question about the documents, `need` None) what the record does. (words covered, line, marker)"""
+    text = ANSWER_TEXT[language]
+    words, covering = why_it_fits(need, record, weights) if need else ([], None)
+    if covering and (marker := citations.cite(covering, record.id)):
+        quoted = ", ".join(QUOTED[language].format(word) for word in words)
+        return words, "   > " + text["covers"].format(words=quoted, quote=covering.quote, cite=marker), marker
+    evidence = describing_source(record)
+    # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
+    shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
+    if shown and (marker := citations.cite(shown, record.id)):
+        return [], "   > " + text["does"].format(quote=shown.quote, cite=marker), marker
+    return [], "", ""
+
+
+def asset_result(asset: ScoredAsset, need: str | None, citations: CitationList, language: Language,
+                 as_percent: bool, weights: TermWeights) -> tuple[AssetResult, str]:
+    """The record's card and its Markdown lines. For a need, its fit and the need's words it covers; for a
+    question about the documents (`need` None), no fit: the record is listed because the question names it."""
+    record, text = asset.record, ANSWER_TEXT[language]
+    name_cite = citations.cite(supporting_source(record, record.acronym or record.name) or record.sources[0],
+                               record.id)
+    facts, markers, stated = record_facts(record, citations, language)
+    shown_fit = fit_label(asset.probability, asset.band, as_percent, language) if need else ""
+    if shown_fit:
+        facts.append(text["fit"].format(fit=shown_fit))
+    words, why, why_cite = why_line(record, need, citations, language, weights)
+    lines = [f"**{record.display_name}** {name_cite} — " + " · ".join(facts), *([why] if why else [])]
+    cited = {marker: True for marker in (name_cite, *markers, why_cite) if marker}
     return AssetResult(
         id=record.id, name=record.name, acronym=record.acronym, owner=record.owner, kind=record.kind,
         level=record.level, level_label=level_label(record.level, language), status=record.status,
-        score=round(asset.probability, 3), fits=asset.band == "fits", fit_label=shown_fit, covered=words,
-        contact=record.contact if contact_cite else None, verified=record.verified if verified_cite else None,
-        citations=used,
+        score=round(asset.probability, 3), fits=bool(need) and asset.band == "fits", fit_label=shown_fit,
+        covered=words, contact=record.contact if "contact_fact" in stated else None,
+        verified=record.verified if "updated" in stated else None,
+        citations=sorted(int(marker.strip("[]")) for marker in cited),
     ), "\n".join(lines)
 
 
@@ -175,9 +190,10 @@ def compose_need(question: str, need: str, language: Language, decision: Decisio
     verdict_text = text[verdict]
     opening = verdict_text.format(name=best.display_name if best else "",
                                   cite=citations.cite(mcn.step_2) if "{cite}" in verdict_text else "")
-    if decision.also and (also_cite := citations.cite(decision.also.sources[0], decision.also.id)):
-        opening += " " + text["also"].format(kind=kind_label(decision.also.kind, language),
-                                             name=decision.also.display_name, cite=also_cite)
+    also = decision.also
+    if also and (also_cite := citations.cite(supporting_source(also, also.acronym or also.name), also.id)):
+        opening += " " + text["also"].format(kind=kind_label(also.kind, language), name=also.display_name,
+                                             cite=also_cite, step_1=citations.cite(mcn.step_1))
     parts = [opening]
     results = []
     if decision.listed:
@@ -212,7 +228,7 @@ def compose_information(question: str, language: Language, evidence: list[Source
     parts = [text["from_sources"], *lines] if lines else [text["nothing"]]
     results = []
     for asset in named:
-        result, card = asset_result(asset, question, citations, language, False, weights)
+        result, card = asset_result(asset, None, citations, language, False, weights)
         results.append(result)
         parts.append(f"- {card}")
     return Answer(question=question, language=language, intent="question", verdict="information",

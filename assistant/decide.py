@@ -36,10 +36,6 @@ class Decision:
     listed: list[ScoredAsset]  # the named record first; the closest records when nothing fits
     also: CatalogueRecord | None = None  # a project or program that fits as well as the asset named
 
-    @property
-    def fits(self) -> bool:
-        return self.named is not None
-
 
 def decide(records: list[CatalogueRecord], fit: np.ndarray, calibration: Calibration) -> Decision:
     """The verdict over records and their fit probabilities (same order)."""
@@ -61,8 +57,8 @@ def decide(records: list[CatalogueRecord], fit: np.ndarray, calibration: Calibra
 def names_of(record: CatalogueRecord) -> list[str]:
     """The folded names by which a text may mention a record."""
     names = [match_form(record.name)]
-    if record.acronym and len(record.acronym) >= 3:
-        names.append(match_form(record.acronym))
+    if record.searchable_acronym:
+        names.append(match_form(record.searchable_acronym))
     return names
 
 

@@ -6,7 +6,8 @@ merely shares words with every need (all records score alike) count less than on
 
 Fitted by `assistant calibrate` on the development half of the labelled set (hard negatives included); its
 threshold is the one that gets most verdicts right there. A probability is shown as a percentage only when its
-calibration error on the held-out half is small (`PERCENT_ECE`); otherwise as words for measured bands.
+calibration error on the held-out half is small (`PERCENT_ECE`); otherwise as words for bands of probability
+(from the threshold; from half of it; below), whose observed shares on the held-out half calibration saves.
 """
 
 import json

@@ -100,8 +100,9 @@ def _dig(data: Any, *keys: str) -> Any:
     return data
 
 
-# A placeholder address (RFC 2606 and 6761 names: example.com, *.test…) names nobody to contact.
+# Placeholder domains (RFC 2606, 6761: example.com, *.test…) and unread mailboxes (noreply@, tbd@) name nobody.
 _PLACEHOLDER = re.compile(r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$", re.IGNORECASE)
+_NOBODY = re.compile(r"^(?:no-?reply|do-?not-?reply|tbd|todo|none|n/?a)$", re.IGNORECASE)
 
 
 def _contact(value: Any, raw: str) -> str | None:
@@ -109,7 +110,8 @@ def _contact(value: Any, raw: str) -> str | None:
     or is not in the file as it is (it could not be quoted)."""
     if not isinstance(value, str) or len(value := value.strip()) > CONTACT_MAX_LENGTH or not is_email(value):
         return None
-    return value if value in raw and not _PLACEHOLDER.search(value.rpartition("@")[2]) else None
+    mailbox, _, domain = value.rpartition("@")
+    return value if value in raw and not _PLACEHOLDER.search(domain) and not _NOBODY.match(mailbox) else None
 
 
 def _verified(value: Any, raw: str) -> tuple[date, str] | None:
@@ -292,6 +294,7 @@ def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord],
         name, description = _fr(data["name"]), _fr(data["description"]["whatItDoes"])
         users = _words(a["adminCode"] for a in data["administrations"])
         known, quotes = _contact_and_date([use for a in data["administrations"] for use in a["uses"]], raw)
+        known["contact"] = quotes[0] = None  # its users' mailboxes, not an owner's: a software file names no owner
         record = _record(
             document,
             id=slugify(name),

@@ -56,19 +56,21 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
                               "{name}.**",
         "no_match": "**Aucun actif du catalogue ne répond à ce besoin.** Le processus passe donc à l’étape 2 : "
                     "vérifier si d’autres organismes ont un besoin ou une initiative semblable {cite}.",
-        "also": "Le {kind} « {name} » correspond aussi {cite}; l’étape 1 privilégie l’actif déjà en service.",
+        "also": "Le {kind} « {name} » {cite} y répond aussi ; l’étape 1 du processus cherche d’abord un actif "
+                "existant {step_1}.",
         "assets": "Actifs et initiatives",
         "closest": "Les plus proches, sans correspondance sûre",
         "covers": "Couvre {words} de votre besoin : « {quote} » {cite}",
         "does": "Ce qu’il fait : « {quote} » {cite}",
-        "verified": "faits vérifiés le {date} {cite}",
+        "updated": "fiche mise à jour le {value}",
+        "contact_fact": "contact : {value}",
         "contact": "Coordonnées : {contact} {cite}.",
         "level": "Niveau de mutualisation suggéré",
         "steps": "Prochaines étapes",
         "owner": "organisme responsable : {owner}",
         "owner_unknown": "organisme responsable : non nommé dans les sources",
         "level_of": "niveau {level} – {label}",
-        "status": "statut : {status}",
+        "status": "statut : {value}",
         "fit": "pertinence estimée : {fit}",
         "level_asset": "« {name} » est classé au niveau {level} – {label} {cite}. Au niveau {level}, selon le MCN : "
                        "{criteria}.",
@@ -103,19 +105,21 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "similar_initiative": "**No asset in service meets it exactly, but a similar initiative exists: {name}.**",
         "no_match": "**Nothing in the catalogue meets this need.** The process therefore moves to step 2: check "
                     "whether other public bodies have a similar need or initiative {cite}.",
-        "also": "The {kind} “{name}” fits as well {cite}; step 1 favours the asset already in service.",
+        "also": "The {kind} “{name}” {cite} meets it as well; step 1 of the process looks first for an existing "
+                "asset {step_1}.",
         "assets": "Assets and initiatives",
         "closest": "The closest, with no sure match",
         "covers": "Covers {words} of your need: « {quote} » {cite}",
         "does": "What it does: « {quote} » {cite}",
-        "verified": "facts verified on {date} {cite}",
+        "updated": "record updated on {value}",
+        "contact_fact": "contact: {value}",
         "contact": "Contact: {contact} {cite}.",
         "level": "Suggested mutualisation level",
         "steps": "Next steps",
         "owner": "responsible body: {owner}",
         "owner_unknown": "responsible body: not named in the sources",
         "level_of": "level {level} – {label}",
-        "status": "status: {status}",
+        "status": "status: {value}",
         "fit": "estimated fit: {fit}",
         "level_asset": "“{name}” is classified at level {level} – {label} {cite}. At level {level}, according to the "
                        "MCN: {criteria}.",
@@ -146,6 +150,8 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
 }
 
 
+QUOTED: dict[Language, str] = {"fr": "« {} »", "en": "“{}”"}  # a user's own words, quoted
+
 FIT_WORDS: dict[Language, dict[Band, str]] = {  # a fit shown as words, per band of fit.Calibration
     "fr": {"fits": "correspond", "may_fit": "pourrait correspondre", "unlikely": "peu probable"},
     "en": {"fits": "fits", "may_fit": "may fit", "unlikely": "unlikely"},
@@ -175,16 +181,16 @@ PANEL_TEXT: dict[Language, dict[str, str]] = {
            "no_assets_question": "Aucune fiche du catalogue n’est nommée dans cette réponse.",
            "level": "Niveau de mutualisation suggéré", "no_level": "Non déterminé par les sources",
            "steps": "Prochaines étapes", "owner": "Organisme responsable", "status": "Statut",
-           "fit": "Pertinence estimée", "closest": "Les plus proches, sans correspondance sûre",
-           "covers": "Couvre", "contact": "Contact", "verified": "Faits vérifiés le", "sources": "Sources",
+           "fit": "Pertinence estimée",
+           "covers": "Couvre", "contact": "Contact", "verified": "Fiche mise à jour le", "sources": "Sources",
            "unknown": "non précisé", "level_of": "Niveau", "basis_asset": "d’après le niveau de l’actif retenu",
            "basis_need": "d’après la formulation du besoin", "basis_none": "les sources ne tranchent pas"},
     "en": {"assets": "Suggested assets", "no_assets": "No catalogue asset meets this need.",
            "no_assets_question": "No catalogue record is named in this answer.",
            "level": "Suggested pooling level", "no_level": "Not settled by the sources",
            "steps": "Next steps", "owner": "Owner", "status": "Status", "fit": "Estimated fit",
-           "closest": "The closest, with no sure match", "covers": "Covers", "contact": "Contact",
-           "verified": "Facts verified on", "sources": "Sources", "unknown": "not stated", "level_of": "Level",
+           "covers": "Covers", "contact": "Contact",
+           "verified": "Record updated on", "sources": "Sources", "unknown": "not stated", "level_of": "Level",
            "basis_asset": "from the level of the chosen asset", "basis_need": "from the wording of the need",
            "basis_none": "the sources do not settle it"},
 }

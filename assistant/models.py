@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from assistant.labels import Kind, Language, display_name, level_label
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MIN_ACRONYM = 3  # a shorter acronym («QC») is found in too many texts to stand for a record
 CONTACT_MAX_LENGTH = 254  # the longest e-mail address SMTP carries (RFC 5321)
 _EMAIL = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"  # local part; then the domain:
                     r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}")  # labels, a top level of letters
@@ -129,6 +130,11 @@ class CatalogueRecord(BaseModel):
     @property
     def display_name(self) -> str:
         return display_name(self.name, self.acronym)
+
+    @property
+    def searchable_acronym(self) -> str | None:
+        """The acronym when it is long enough to stand for the record in a text («SAG», not «QC»)."""
+        return self.acronym if self.acronym and len(self.acronym) >= MIN_ACRONYM else None
 
     def text(self) -> str:
         """The record as the text that is chunked and embedded: what a user's need would match."""

@@ -1,5 +1,6 @@
-"""The stages wired over one opened generation of the index: retrieve passages, decide which assets fit and which
-level, compose the answer. The engine (assistant.engine) opens one and hands questions to it; nothing else does.
+"""The stages wired over one opened generation of the index. A need: the records' signals, their fit, the verdict,
+the level, the composed answer. A question about the documents: the passages retrieved, the sentences that answer
+it. The engine (assistant.engine) opens one and hands questions to it; nothing else does.
 """
 
 import logging
@@ -102,7 +103,7 @@ class Pipeline:
 
     def matched_text(self, question: str, history: list[str]) -> str:
         """What a need is matched on (the words of sharing out): how an exemplar is stored."""
-        return topic_of(self._need_text(question, conversation_context(question, history)))
+        return matched_form(self._need_text(question, conversation_context(question, history)))
 
     def _is_need(self, text: str) -> bool:
         """A need for the catalogue, or a question about the documents: by the fitted model when there is one."""
@@ -115,16 +116,16 @@ class Pipeline:
 
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
-        """The records the filters keep and their features for this need. Records are matched against what is
-        needed, not how it would be shared: «offert à tous les ministères» must not pull toward every
-        government-wide asset."""
-        keep = self.profiles.kept(filters)
-        topic = topic_of(need) or need
+        """The records the filters keep and their features for this need, read against the whole catalogue (a
+        filter narrows what is listed, never how well a record stands out). Given exemplars (calibration's own),
+        the need's own exemplar is left out, as it will be absent for a need nobody labelled."""
+        topic = matched_form(need)
         vector = self.retriever.embed(topic)
-        met, like_no_match = (exemplars or self.exemplars).signals(vector, topic)
-        signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), met])[keep]
+        met, like_no_match = (exemplars or self.exemplars).signals(vector, leave_out=topic if exemplars else None)
+        signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), met])
+        keep = self.profiles.kept(filters)
         kept = [record for record, kept in zip(self.profiles.records, keep, strict=True) if kept]
-        return kept, features(signals, np.array([like_no_match]))
+        return kept, features(signals, np.array([like_no_match]))[keep]
 
     def _answer_need(self, question: str, context: list[str], filters: Filters | None, language: Language,
                      citations: CitationList) -> Answer:
@@ -165,6 +166,12 @@ class Pipeline:
             if len(chosen) == EVIDENCE_SENTENCES:
                 break
         return chosen
+
+
+def matched_form(need: str) -> str:
+    """What a need is matched on: what is needed, not how it would be shared («offert à tous les ministères» must
+    not pull toward every government-wide asset); the need itself when nothing else is left."""
+    return topic_of(need) or need
 
 
 @lru_cache(maxsize=256)

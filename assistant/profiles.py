@@ -14,6 +14,8 @@ Four signals per record (`SIGNALS`), the fit model's raw material (`fit.py`):
 
 import json
 import math
+import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ import numpy as np
 from assistant.embed import Embedder
 from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, Filters
-from assistant.text import match_form, sha256_hex
+from assistant.text import contains_form, sha256_hex
 
 SIGNALS = ("profile", "facet", "coverage", "phrase")  # what RecordProfiles.signals gives, in its column order
 
@@ -43,8 +45,8 @@ def facets_of(record: CatalogueRecord) -> list[str]:
 def phrases_of(record: CatalogueRecord) -> list[set[str]]:
     """The record's key phrases as sets of terms; its name always first."""
     texts = [record.name, *record.keywords.fr, *record.keywords.en, *(p.name for p in record.sub_projects)]
-    if record.acronym and len(record.acronym) >= 3:
-        texts.append(record.acronym)
+    if record.searchable_acronym:
+        texts.append(record.searchable_acronym)
     return [set(analyze(text)) for text in texts]
 
 
@@ -138,8 +140,7 @@ class RecordProfiles:
             weights=TermWeights.count([*words, *(set(analyze(text)) for text in document_texts)]),
             kinds=np.asarray([record.kind for record in records_of], dtype=object),
             levels=np.asarray([record.level or 0 for record in records_of]),
-            owners=np.asarray([" ".join(match_form(record.owner or "").split()) for record in records_of],
-                              dtype=object),
+            owners=np.asarray([contains_form(record.owner or "") for record in records_of], dtype=object),
         )
 
     def signals(self, query_vector: np.ndarray, terms: Iterable[str]) -> np.ndarray:
@@ -172,7 +173,7 @@ class RecordProfiles:
         if filters and filters.level:
             keep &= self.levels == filters.level
         if filters and filters.owner:
-            needle = " ".join(match_form(filters.owner).split())
+            needle = contains_form(filters.owner)
             keep &= np.asarray([needle in owner for owner in self.owners], dtype=bool)
         return keep
 
@@ -182,15 +183,15 @@ def cached_vectors(embedder: Embedder, texts: list[str], cache: Path) -> np.ndar
     cache is replaced whole (written beside, then renamed), so a reader never sees half of one."""
     stamp = sha256_hex(json.dumps([embedder.name, texts], ensure_ascii=False))
     try:
-        saved = np.load(cache)
-        if str(saved["stamp"]) == stamp:
-            return saved["vectors"]
+        with np.load(cache) as saved:
+            if str(saved["stamp"]) == stamp:
+                return saved["vectors"]
     except (OSError, KeyError, ValueError):
         pass
     vectors = _unit(np.asarray(embedder.embed_documents(texts), dtype=np.float32).reshape(len(texts),
                                                                                         embedder.dimension))
     cache.parent.mkdir(parents=True, exist_ok=True)
-    staging = cache.with_name(cache.name + ".new.npz")
+    staging = cache.with_name(f"{cache.name}.{os.getpid()}-{threading.get_ident()}.npz")  # one per writer
     np.savez(staging, stamp=stamp, vectors=vectors)
     staging.replace(cache)
     return vectors
@@ -223,15 +224,15 @@ class Exemplars:
         return cls(list(texts), vectors, pair_rows, pair_exemplars,
                    np.asarray([i for i, ids in enumerate(records) if not ids], dtype=np.int64), len(catalogue))
 
-    def signals(self, query_vector: np.ndarray, need: str) -> tuple[np.ndarray, float]:
+    def signals(self, query_vector: np.ndarray, leave_out: str | None = None) -> tuple[np.ndarray, float]:
         """Per record, the best cosine between the need and an exemplar that record met; and the best cosine with
-        an exemplar nothing met. An exemplar with the need's very text is left out: a labelled need never
-        vouches for itself (which is also how calibration reads its own cases)."""
+        an exemplar nothing met. `leave_out`: the text of an exemplar not to count (calibration reading one of
+        its own cases: a labelled need never vouches for itself)."""
         met = np.zeros(self.rows)
         if not self.texts:
             return met, 0.0
         cosines = np.maximum(self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0)), 0.0)
-        if need in self.texts:
-            cosines[[i for i, text in enumerate(self.texts) if text == need]] = 0.0
+        if leave_out is not None:
+            cosines[[i for i, text in enumerate(self.texts) if text == leave_out]] = 0.0
         np.maximum.at(met, self.pair_rows, cosines[self.pair_exemplars])
         return met, float(cosines[self.met_nothing].max()) if len(self.met_nothing) else 0.0

@@ -1,9 +1,9 @@
-"""Retrieve stage: a question -> the passages that best match it, dense (Chroma) and BM25 fused by rank.
+"""Retrieve stage: a question about the documents -> the passages that best match it, dense (Chroma) and BM25
+fused by rank. (A need is matched against the records' own signals: profiles.py.)
 
 Dense search carries meaning across languages (an English question over the French corpus); BM25 carries
 the exact words staff type (acronyms, program names, rare terms). Reciprocal rank fusion needs no score
-calibration between the two. Every passage also gets its cosine similarity to the question, the one
-absolute measure the decisions downstream can set a threshold on.
+calibration between the two. Every passage also gets its cosine similarity to the question.
 """
 
 from collections.abc import Mapping
@@ -21,7 +21,7 @@ from assistant.labels import Kind
 from assistant.lexical import LexicalIndex
 from assistant.models import Filters
 from assistant.settings import Settings
-from assistant.text import match_form
+from assistant.text import contains_form
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60  # the constant of Cormack et al. (2009); it damps the weight of the very first ranks
@@ -58,11 +58,7 @@ def passes(metadata: Mapping[str, Any], filters: Filters | None) -> bool:
         return False
     if filters.level and metadata.get("level") != filters.level:
         return False
-    return not filters.owner or _loose(filters.owner) in _loose(str(metadata.get("owner") or ""))
-
-
-def _loose(text: str) -> str:
-    return " ".join(match_form(text).split())
+    return not filters.owner or contains_form(filters.owner) in contains_form(str(metadata.get("owner") or ""))
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:

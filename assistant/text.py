@@ -55,6 +55,11 @@ def match_form(text: str) -> str:
     return "".join((lexical_form(char).lower() or char)[:1] for char in text.replace("’", "'"))
 
 
+def contains_form(text: str) -> str:
+    """`match_form` with every run of spaces one space: what a «contains» filter compares (an owner's name)."""
+    return " ".join(match_form(text).split())
+
+
 def identifier_form(text: str) -> str:
     """Lower-case ASCII: 'Québec Œuvre' -> 'quebec oeuvre' (what record ids and catalogue searches compare)."""
     folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'"))

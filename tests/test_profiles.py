@@ -96,21 +96,20 @@ def test_an_empty_catalogue_has_no_signals(embedder, tmp_path):
     assert empty.signals(np.ones(embedder.dimension), ["paie"]).shape == (0, len(SIGNALS))
 
 
-def test_exemplars_vouch_for_the_records_they_met_but_never_for_themselves(embedder, tmp_path):
+def test_exemplars_vouch_for_the_records_they_met_but_not_for_the_case_calibration_reads(embedder, tmp_path):
     texts = ["Verser le salaire des employés", "Signer nos contrats en ligne", "Réserver une salle de réunion"]
     exemplars = Exemplars.embed(texts, [["paie"], ["icpg", "absent"], []], ["courriel", "icpg", "paie"], embedder,
                                 tmp_path / "exemplars.npz")
     need = "Payer nos employés chaque deux semaines"
-    met, like_no_match = exemplars.signals(np.asarray(embedder.embed_query(need)), need)
+    met, like_no_match = exemplars.signals(np.asarray(embedder.embed_query(need)))
     assert met[2] > met[1] > 0.0 and met[0] == 0.0  # paie, then icpg; courriel met no exemplar
     assert 0.0 < like_no_match < met[2]
-    itself, _ = exemplars.signals(np.asarray(embedder.embed_query(texts[0])), texts[0])
-    assert itself[2] < 0.99  # its own exemplar is left out
-    booking = exemplars.signals(np.asarray(embedder.embed_query(texts[2])), "Réserver une salle")[1]
-    assert booking == pytest.approx(1.0, abs=1e-5)  # the same words under another text still count
+    same = np.asarray(embedder.embed_query(texts[0]))
+    assert exemplars.signals(same)[0][2] == pytest.approx(1.0, abs=1e-5)  # a user typing it exactly: it counts
+    assert exemplars.signals(same, leave_out=texts[0])[0][2] < 0.99  # calibration reading that very case: not
 
 
 def test_no_exemplars_give_no_signal(embedder, tmp_path):
     empty = Exemplars.embed([], [], ["a", "b"], embedder, tmp_path / "exemplars.npz")
-    met, like_no_match = empty.signals(np.ones(embedder.dimension), "un besoin")
+    met, like_no_match = empty.signals(np.ones(embedder.dimension))
     assert met.tolist() == [0.0, 0.0] and like_no_match == 0.0

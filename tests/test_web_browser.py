@@ -109,7 +109,9 @@ def test_a_need_gets_assets_and_a_citation_opens_its_page(page, web_app, screens
 def test_an_english_need_is_answered_in_english(page, screenshots):
     ask(page, "We need a platform where suppliers download our tender documents and submit bids online")
     expect(page.locator("#assets .card").first).to_be_visible(timeout=60_000)
-    expect(page.locator("#assets")).to_contain_text("Estimated fit")
+    expect(page.locator("#assets .card").first).to_contain_text("Système électronique d’appel d’offres")
+    expect(page.locator("#assets .card").first).to_contain_text("Estimated fit")
+    expect(page.locator("#assets h3")).to_have_text(re.compile(r"^(Suggested assets|The closest, with no sure match)$"))
     expect(page.locator("#chat")).to_contain_text("Next steps")
     page.screenshot(path=screenshots / "4-anglais.png", full_page=True)
 

@@ -613,9 +613,9 @@ def test_asset_cards_in_french_show_each_fact_escaped():
     assert "Niveau 3 – Fondation numérique gouvernementale" in good
     assert "Organisme responsable : Ministère &lt;X&gt;" in good
     assert "Statut : En service" in good
-    assert "Pertinence estimée : 83 % [1] [2]" in good
+    assert "Pertinence estimée : 83 %</div><div class='meta'>[1] [2]</div>" in good
     assert "Couvre : « signature », « &lt;b&gt; »" in good
-    assert "Faits vérifiés le 2025-03-01" in good
+    assert "Fiche mise à jour le 2025-03-01" in good
     assert "<a href='mailto:guichet@mcn.gouv.qc.ca'>guichet@mcn.gouv.qc.ca</a>" in good
     assert weak.startswith(" low'") and "Projet" in weak and "Pertinence estimée : peu probable" in weak
     assert "Organisme responsable : non précisé" in weak and "Statut : non précisé" in weak
@@ -647,7 +647,7 @@ def test_asset_cards_in_english_use_english_labels():
     markup = asset_cards(answer)
     assert markup.startswith("<h3>Suggested assets</h3>")
     assert "Program" in markup and "Owner" in markup and "Status" in markup and "Estimated fit: may fit" in markup
-    assert "Covers: « login »" in markup and "not stated" in markup
+    assert "Covers: “login”" in markup and "not stated" in markup and "<div class='meta'></div>" not in markup
     for french in ("Actifs proposés", "Organisme responsable", "Statut", "pertinence", "non précisé", "Couvre"):
         assert french not in markup
 

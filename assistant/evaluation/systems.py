@@ -28,13 +28,15 @@ SYSTEM_NAMES = ("assistant", "baseline", "profile", "dense", "bm25", "minilm")
 DEFAULT_SYSTEMS = ("assistant", "baseline", "profile")
 RETRIEVAL_MODES: dict[str, Mode] = {"assistant": "hybrid", "dense": "dense", "bm25": "lexical"}
 DESCRIPTIONS = {
-    "assistant": "l’assistant tel que livré : Chroma + BM25 fusionnés (RRF), USE v3, décision calibrée",
+    "assistant": "l’assistant tel que livré : signaux des fiches (USE v3, lexique, exemples étiquetés) et décision "
+                 "calibrée pour les besoins; Chroma + BM25 fusionnés (RRF) pour les questions sur les documents",
     "baseline": "LangChain de base : découpage 1000/200, Chroma, all-MiniLM-L6-v2, 4 passages les plus proches; "
                 "ni niveau ni « aucun actif »",
     "profile": "cosinus besoin–profil de chaque fiche (USE v3), la première si elle atteint un seuil choisi sur la "
                "moitié de développement",
-    "dense": "ablation : recherche dense seule (Chroma, USE v3)",
-    "bm25": "ablation : BM25 seul (USE v3 pour les facettes des fiches)",
+    "dense": "ablation : recherche dense seule (Chroma, USE v3) pour les questions sur les documents; les besoins, "
+             "qui ne passent pas par la recherche, sont ceux de l’assistant",
+    "bm25": "ablation : BM25 seul pour les questions sur les documents; les besoins sont ceux de l’assistant",
     "minilm": "ablation : hybride avec all-MiniLM-L6-v2 au lieu de USE v3",
 }
 

@@ -11,9 +11,11 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant import (
+    ANSWER_TEXT,
     KINDS,
     LEVEL_LABELS,
     PANEL_TEXT,
+    QUOTED,
     Answer,
     CatalogueRecord,
     Engine,
@@ -64,7 +66,8 @@ def asset_cards(answer: Answer) -> str:
         empty = words["no_assets"] if answer.intent == "need" else words["no_assets_question"]
         return f"<h3>{words['assets']}</h3><p>{html_text(empty)}</p>"
     colon = " : " if answer.language == "fr" else ": "
-    heading = words["closest"] if answer.intent == "need" and answer.verdict == "no_match" else words["assets"]
+    heading = (ANSWER_TEXT[answer.language]["closest"] if answer.intent == "need" and answer.verdict == "no_match"
+               else words["assets"])
     cards = []
     for asset in answer.assets:
         level = (f"<span class='badge'>{words['level_of']} {asset.level} – {html_text(asset.level_label)}</span>"
@@ -72,7 +75,8 @@ def asset_cards(answer: Answer) -> str:
         markers = " ".join(f"[{n}]" for n in asset.citations)
         details = []
         if asset.covered:
-            details.append(f"{words['covers']}{colon}" + ", ".join(f"« {html_text(w)} »" for w in asset.covered))
+            details.append(f"{words['covers']}{colon}"
+                           + ", ".join(QUOTED[answer.language].format(html_text(w)) for w in asset.covered))
         if asset.verified:
             details.append(f"{words['verified']} {asset.verified.isoformat()}")
         if asset.contact:
@@ -83,7 +87,8 @@ def asset_cards(answer: Answer) -> str:
             f"<span class='badge'>{kind_label(asset.kind, answer.language, capitalized=True)}</span>{level}"
             f"<div class='meta'>{words['owner']}{colon}{html_text(asset.owner or words['unknown'])}"
             f" · {words['status']}{colon}{html_text(asset.status or words['unknown'])}</div>"
-            f"<div class='meta'>{words['fit']}{colon}{html_text(asset.fit_label)} {html_text(markers)}</div>"
+            + (f"<div class='meta'>{words['fit']}{colon}{html_text(asset.fit_label)}</div>" if asset.fit_label else "")
+            + (f"<div class='meta'>{html_text(markers)}</div>" if markers else "")
             + "".join(f"<div class='meta'>{detail}</div>" for detail in details) + "</div>")
     return f"<h3>{heading}</h3><div class='cards'>{''.join(cards)}</div>"
 
