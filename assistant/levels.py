@@ -18,7 +18,8 @@ _FEW = r"(?:deux|trois|quatre|cinq|quelques|2|3|4|5)"
 _FEW_EN = r"(?:two|three|four|five|a few|a handful of|2|3|4|5)"
 _BODIES = r"(?:organismes?|ministeres?|ops?|bodies|agencies|ministries|departments|organi[sz]ations)"
 
-CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings that evoke it
+CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings that evoke it (none for some)
+    "several_needs": (), "evolves_for_each": (), "common_needs": (), "common_business_needs": (),
     "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"(?:sa|leur|son) propre (?:copie|version|instance|exemplaire)",
                    r"(?:its|their) own (?:copy|version|instance)", r"custom\w* (?:it )?separately",
                    r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)"),
@@ -102,6 +103,28 @@ def choose_level(question: str, context: list[str], named: CatalogueRecord | Non
         if level:
             return LevelChoice(level, "need", [cue for cue in cues if level in cue.criterion.levels])
     return LevelChoice(None, "none")
+
+
+_LEVEL_NAMES = {  # how a question names a level: its number, or its label in either language (match_form)
+    1: r"actifs? dupliques?|duplicated assets?",
+    2: r"actifs? partages?|shared assets?",
+    3: r"fondations? numeriques?|digital foundations?",
+    4: r"solutions? d'affaires|business solutions?",
+}
+
+
+_ALL_LEVELS = re.compile(r"\b(?:quatre|four|4) (?:\w+ )?(?:niveaux|levels)\b|"
+                         r"\bniveaux de (?:gradation|mutualisation)\b|\b(?:mutuali[sz]ation|pooling) levels\b")
+
+
+def levels_named(question: str) -> list[int]:
+    """The levels a question asks about: those it names («niveau 2», «level 3», «un actif partagé», «a digital
+    foundation»), or all four when it asks about the levels as such («les quatre niveaux»)."""
+    folded = match_form(display_form(question))
+    if _ALL_LEVELS.search(folded):
+        return [1, 2, 3, 4]
+    numbers = {int(n) for n in re.findall(r"\b(?:niveau|level)s?\s+([1-4])\b", folded)}
+    return sorted(numbers | {level for level, names in _LEVEL_NAMES.items() if re.search(rf"\b(?:{names})\b", folded)})
 
 
 def topic_of(text: str) -> str:

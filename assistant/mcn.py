@@ -12,23 +12,28 @@ from assistant.models import SourceRef
 
 DECK_FILE = "mcn-reponse-acces-DA2425-39-mutualisation.pdf"  # its default place: the documents folder
 
-# (key, levels it defines, page, quote): one bullet of the MCN's definition of the levels (deck pp. 4-5)
+# (key, levels it defines, page, quote): every bullet of the MCN's definition of the levels (deck pp. 4-5), in the
+# deck's order within each level's box
 _CRITERIA = (
+    ("several_needs", (1, 2), 4, "L’actif répond aux besoins de plus d’un organisme"),
     ("duplicated", (1,), 4, "L’actif est dupliqué entre les organismes et chacune des instances évoluent selon les "
                             "besoins de chacun"),
     ("own_version", (1,), 4, "Chaque organisme opère sa propre version de l’actif"),
     ("own_costs", (1,), 4, "Chaque organisme gère les coûts reliés à son instance de l’actif"),
     ("several_bodies", (2,), 4, "L’actif est utilisé par un certain nombre d’organismes"),
+    ("evolves_for_each", (2,), 4, "L’actif évolue en tenant compte des besoins de chacun"),
     ("provider_runs", (2,), 4, "L’opération et l’évolution de l’actif sont assurées par l’organisme qui en est le "
                                "fournisseur"),
     ("agreement", (2,), 4, "Une entente est établie entre l’organisme détenteur et les organismes utilisateurs "
                            "afin d’établir l’ensemble des modalités et le contrat de services"),
+    ("common_needs", (3,), 5, "L’actif répond à des besoins gouvernementaux communs"),
     ("foundation", (3,), 5, "L’actif est une fondation numérique gouvernementale car il est utilisé pour "
                             "construire une solution d’affaires"),
     ("whole_government", (3, 4), 5, "L’actif est un service offert et devrait être utilisé par l’ensemble de la "
                                     "communauté gouvernementale"),
     ("designated_provider", (3, 4), 5, "La réalisation, l’opération et l’évolution de l’actif sont assurées par "
                                        "l’organisme désigné comme étant le fournisseur"),
+    ("common_business_needs", (4,), 5, "L’actif répond à des besoins d’affaires gouvernementaux communs"),
     ("complete_solution", (4,), 5, "L’actif est une solution d’affaires complète"),
 )
 _HEADINGS = {
@@ -67,6 +72,10 @@ class McnReference:
     step_1_contact: SourceRef
     step_2: SourceRef
     step_2_level: SourceRef
+
+    def level_box(self, level: int) -> list[SourceRef]:
+        """A level as the deck sets it out: its heading, then each of its criteria."""
+        return [self.headings[level], *(c.source for c in self.criteria if level in c.levels)]
 
     @property
     def quotes(self) -> list[SourceRef]:

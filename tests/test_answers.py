@@ -206,6 +206,16 @@ def test_a_need_asked_as_a_question_is_read_as_a_need(engine):
     assert answer.intent == "need" and answer.assets and answer.assets[0].id == "seao"
 
 
+def test_a_question_about_a_levels_criteria_lists_them_from_the_deck(engine):
+    answer = engine.ask("Quels critères doit remplir un actif pour être classé au niveau 1?")
+    assert answer.intent == "question"
+    for criterion in ("L’actif répond aux besoins de plus d’un organisme", "Chaque organisme opère sa propre version "
+                      "de l’actif", "Chaque organisme gère les coûts reliés à son instance de l’actif"):
+        assert criterion in answer.answer
+        assert any(c.quote == criterion and c.page == 4 for c in answer.citations)
+    assert_well_cited(answer, engine)
+
+
 def test_a_follow_up_uses_the_conversation(engine):
     first = "Notre organisme doit publier un appel d'offres et recevoir les soumissions des fournisseurs en ligne"
     alone = engine.ask("c'est quel niveau, ça?")

@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO
 
 from assistant.intent import OWN_NEED_TERMS, IntentModel, is_follow_up, is_need, need_text
-from assistant.levels import choose_level, find_cues, level_from_cues, topic_of
+from assistant.levels import choose_level, find_cues, level_from_cues, levels_named, topic_of
 from assistant.load import page_text
 from assistant.mcn import DECK_FILE, mcn_reference
 from assistant.models import CatalogueRecord, SourceRef
@@ -167,3 +167,28 @@ def test_the_intent_model_reads_a_turn_from_its_embedding():
     model = IntentModel(mean=[0.0, 1.0], scale=[1.0, 2.0], weights=[3.0, 0.0], bias=-1.0)
     assert model.need_probability(np.array([1.0, 5.0])) == pytest.approx(1 / (1 + np.exp(-2.0)))
     assert model.need_probability(np.array([0.0, -7.0])) < 0.5 < model.need_probability(np.array([2.0, 0.0]))
+
+
+def test_a_level_box_is_its_heading_then_its_criteria_in_the_decks_order():
+    box = [ref.quote for ref in MCN.level_box(2)]
+    assert box == ["Niveau 2 - Actif partagé entre organismes", "L’actif répond aux besoins de plus d’un organisme",
+                   "L’actif est utilisé par un certain nombre d’organismes",
+                   "L’actif évolue en tenant compte des besoins de chacun",
+                   "L’opération et l’évolution de l’actif sont assurées par l’organisme qui en est le fournisseur",
+                   "Une entente est établie entre l’organisme détenteur et les organismes utilisateurs afin "
+                   "d’établir l’ensemble des modalités et le contrat de services"]
+    page = page_text(REPO / MCN.deck, 4)
+    assert all(quote_on_page(ref.quote, page) for ref in MCN.level_box(2))
+
+
+@pytest.mark.parametrize("question, levels", [
+    ("Quels critères doit remplir un actif pour être classé au niveau 1?", [1]),
+    ("C’est quoi au juste un actif dupliqué?", [1]),
+    ("Is a level 3 digital foundation meant for a few bodies?", [3]),
+    ("Quelle différence entre le niveau 2 et une solution d'affaires gouvernementale?", [2, 4]),
+    ("What are the four mutualisation levels called?", [1, 2, 3, 4]),
+    ("Combien de projets compte le portefeuille?", []),
+    ("Le SEAO, c’est quel niveau de mutualisation?", []),
+])
+def test_the_levels_a_question_asks_about(question, levels):
+    assert levels_named(question) == levels
