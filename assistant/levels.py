@@ -127,6 +127,19 @@ def levels_named(question: str) -> list[int]:
     return sorted(numbers | {level for level, names in _LEVEL_NAMES.items() if re.search(rf"\b(?:{names})\b", folded)})
 
 
+_STEP = re.compile(r"\b(?:etape|step)s? ([12])\b|\b(premiere|first)\b|\b(deuxieme|seconde?)\b")
+_PROCESS = re.compile(r"\b(?:processus|process|demarches?|accompagn\w*|aeg)\b")
+
+
+def steps_named(question: str) -> list[int]:
+    """The steps of the MCN's process a question asks about: those it names («l’étape 1», «the second step»),
+    or both when it asks about the process as such («qui nous accompagne dans la démarche?»)."""
+    folded = match_form(display_form(question))
+    named = {1 if first else 2 if second else int(number)
+             for number, first, second in _STEP.findall(folded) if number or "etape" in folded or "step" in folded}
+    return sorted(named) or ([1, 2] if _PROCESS.search(folded) else [])
+
+
 def topic_of(text: str) -> str:
     """The need without the words that say how it would be shared: what is needed, not how it is pooled."""
     text = display_form(text)

@@ -50,6 +50,14 @@ _STEPS = {  # the two-step process (deck p. 7)
                     "dans ses démarches",
 }
 _STEPS_PAGE = 7
+_PROCESS_HEADING = "Accompagnement de l’AEG"
+_STEP_BOXES = {  # each step as the deck's page 7 sets it out, its own statements (_STEPS) in their place
+    1: ("Étape 1", "Évaluer la possibilité d’utiliser un actif existant", "step_1",
+        "Solution d’affaires gouvernementale", "Fondation numérique", "Actif partagé", "Actif dupliqué",
+        "step_1_contact"),
+    2: ("Étape 2", "Évaluer la possibilité de mutualiser", "step_2", "Des besoins similaires",
+        "Une initiative similaire", "step_2_level"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class McnReference:
     step_1_contact: SourceRef
     step_2: SourceRef
     step_2_level: SourceRef
+    step_boxes: dict[int, list[SourceRef]]
+    process_heading: SourceRef
 
     def level_box(self, level: int) -> list[SourceRef]:
         """A level as the deck sets it out: its heading, then each of its criteria."""
@@ -79,8 +89,8 @@ class McnReference:
 
     @property
     def quotes(self) -> list[SourceRef]:
-        return [*(c.source for c in self.criteria), *self.headings.values(), self.step_1, self.step_1_contact,
-                self.step_2, self.step_2_level]
+        return [*(c.source for c in self.criteria), *self.headings.values(), self.process_heading,
+                *(ref for box in self.step_boxes.values() for ref in box)]
 
 
 def mcn_reference(deck: str) -> McnReference:
@@ -89,9 +99,12 @@ def mcn_reference(deck: str) -> McnReference:
         return SourceRef(document=deck, page=page, quote=text)
 
     steps = {name: quote(_STEPS_PAGE, text) for name, text in _STEPS.items()}
+    boxes = {step: [steps[line] if line in steps else quote(_STEPS_PAGE, line) for line in lines]
+             for step, lines in _STEP_BOXES.items()}
     return McnReference(
         deck=deck,
         criteria=tuple(Criterion(key, levels, quote(page, text)) for key, levels, page, text in _CRITERIA),
         headings={level: quote(page, text) for level, (page, text) in _HEADINGS.items()},
+        step_boxes=boxes, process_heading=quote(_STEPS_PAGE, _PROCESS_HEADING),
         **steps,
     )

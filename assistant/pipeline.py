@@ -19,7 +19,7 @@ from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import indexed_sources
 from assistant.intent import conversation_context, is_need, need_text
 from assistant.labels import Language
-from assistant.levels import choose_level, levels_named, topic_of
+from assistant.levels import choose_level, levels_named, steps_named, topic_of
 from assistant.lexical import analyze
 from assistant.load import page_text
 from assistant.mcn import McnReference, mcn_reference
@@ -144,11 +144,14 @@ class Pipeline:
         vector = self.retriever.embed(query)
         passages = self.retriever.search(query, PASSAGES_PER_QUESTION, filters, query_vector=vector)
         evidence = self._evidence(query, vector, [p for p in passages if not p.record_id])
-        named_levels = levels_named(question)
-        # A question about levels gets them as the deck sets them out: every criterion of one level it names, or
-        # the four headings when it asks about the levels as such; then the passage found best.
+        named_levels, named_steps = levels_named(question), steps_named(question)
+        # A question about levels or steps gets them as the deck sets them out: every criterion of one level it
+        # names (the four headings when it asks about the levels as such), every line of a step it names (the
+        # process's heading first when it asks about the process); then the passage found best.
         boxes = ([ref for level in named_levels for ref in self.mcn.level_box(level)] if len(named_levels) < 4
                  else list(self.mcn.headings.values()))
+        boxes += ([self.mcn.process_heading] if len(named_steps) == 2 else []) + [
+            ref for step in named_steps for ref in self.mcn.step_boxes[step]]
         evidence = [*boxes, *[ref for ref in evidence if ref not in boxes][:1 if boxes else None]]
         named = [ScoredAsset(record, 1.0, "fits") for record in self.profiles.records if mentions(query, record)]
         return compose_information(question, language, evidence, named, citations, self.profiles.weights)

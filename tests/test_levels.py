@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO
 
 from assistant.intent import OWN_NEED_TERMS, IntentModel, is_follow_up, is_need, need_text
-from assistant.levels import choose_level, find_cues, level_from_cues, levels_named, topic_of
+from assistant.levels import choose_level, find_cues, level_from_cues, levels_named, steps_named, topic_of
 from assistant.load import page_text
 from assistant.mcn import DECK_FILE, mcn_reference
 from assistant.models import CatalogueRecord, SourceRef
@@ -192,3 +192,22 @@ def test_a_level_box_is_its_heading_then_its_criteria_in_the_decks_order():
 ])
 def test_the_levels_a_question_asks_about(question, levels):
     assert levels_named(question) == levels
+
+
+@pytest.mark.parametrize("question, steps", [
+    ("À l’étape 1, quels types d’actifs existants faut-il passer en revue?", [1]),
+    ("En quoi consiste la deuxième étape du processus?", [2]),
+    ("What happens at step 2?", [2]),
+    ("Which team can help us through the mutualisation process?", [1, 2]),
+    ("First, who signed the letter?", []),  # «first» names a step only beside «step»/«étape»
+    ("Combien de projets compte le portefeuille?", []),
+])
+def test_the_steps_a_question_asks_about(question, steps):
+    assert steps_named(question) == steps
+
+
+def test_a_step_box_holds_the_steps_own_statements_in_the_decks_order():
+    box = MCN.step_boxes[1]
+    assert box[0].quote == "Étape 1" and box[2] == MCN.step_1 and box[-1] == MCN.step_1_contact
+    assert [ref.quote for ref in box[3:7]] == ["Solution d’affaires gouvernementale", "Fondation numérique",
+                                               "Actif partagé", "Actif dupliqué"]
