@@ -105,6 +105,16 @@ def why_line(record: CatalogueRecord, need: str | None, citations: CitationList,
     return [], "", ""
 
 
+def row_lines(record: CatalogueRecord, citations: CitationList) -> list[tuple[str, str]]:
+    """For a question that names a record: the rest of its row in the document that lists it (the quotes on the
+    page of its name: what it is, what it aims at, how many projects), each quoted and cited. (line, marker)"""
+    named = supporting_source(record, record.acronym or record.name) or record.sources[0]
+    shown = {(item.source, item.page, item.quote) for item in citations.items}
+    row = [ref for ref in record.sources if (ref.document, ref.page) == (named.document, named.page)
+           and (ref.document, ref.page, ref.quote) not in shown and ref != named]
+    return [(f"   > « {ref.quote} » {marker}", marker) for ref in row if (marker := citations.cite(ref, record.id))]
+
+
 def asset_result(asset: ScoredAsset, need: str | None, citations: CitationList, language: Language,
                  as_percent: bool, weights: TermWeights) -> tuple[AssetResult, str]:
     """The record's card and its Markdown lines. For a need, its fit and the need's words it covers; for a
@@ -118,7 +128,9 @@ def asset_result(asset: ScoredAsset, need: str | None, citations: CitationList, 
         facts.append(text["fit"].format(fit=shown_fit))
     words, why, why_cite = why_line(record, need, citations, language, weights)
     lines = [f"**{record.display_name}** {name_cite} — " + " · ".join(facts), *([why] if why else [])]
-    cited = {marker: True for marker in (name_cite, *markers, why_cite) if marker}
+    row = [] if need else row_lines(record, citations)
+    lines += [line for line, _ in row]
+    cited = {marker: True for marker in (name_cite, *markers, why_cite, *(marker for _, marker in row)) if marker}
     return AssetResult(
         id=record.id, name=record.name, acronym=record.acronym, owner=record.owner, kind=record.kind,
         level=record.level, level_label=level_label(record.level, language), status=record.status,

@@ -216,6 +216,15 @@ def test_a_question_about_a_levels_criteria_lists_them_from_the_deck(engine):
     assert_well_cited(answer, engine)
 
 
+def test_a_question_naming_a_program_gets_its_row_of_the_portfolio(engine):
+    answer = engine.ask("Le programme Campus numérique relève de quel ministère et combien de projets compte-t-il?")
+    assert answer.intent == "question" and [asset.id for asset in answer.assets] == ["campus-numerique"]
+    for cell in ("Ministère de l’Enseignement supérieur", "Programme de quatre projets."):
+        assert cell in answer.answer and any(cell in c.quote and c.page == 2 for c in answer.citations)
+    assert answer.assets[0].fit_label == "" and "pertinence" not in answer.answer  # named, not fitted
+    assert_well_cited(answer, engine)
+
+
 def test_a_follow_up_uses_the_conversation(engine):
     first = "Notre organisme doit publier un appel d'offres et recevoir les soumissions des fournisseurs en ligne"
     alone = engine.ask("c'est quel niveau, ça?")
