@@ -190,12 +190,22 @@ def next_steps(verdict: Verdict, best: CatalogueRecord | None, citations: Citati
             text["step_level"].format(cite=citations.cite(mcn.step_2_level))]
 
 
+UNDERSTOOD_WORDS = 18  # how much of the earlier turn the «Compris» line repeats
+
+
+def understood_line(before: str, question: str, language: Language) -> str:
+    """What a follow-up was read as: the need it refines (its first words) and the refinement."""
+    words = before.split()
+    shown = " ".join(words[:UNDERSTOOD_WORDS]) + ("…" if len(words) > UNDERSTOOD_WORDS else "")
+    return ANSWER_TEXT[language]["understood"].format(before=shown, now=question.strip())
+
+
 def compose_need(question: str, need: str, language: Language, decision: Decision, choice: LevelChoice,
                  citations: CitationList, calibration: Calibration, mcn: McnReference,
-                 weights: TermWeights) -> Answer:
-    """The answer to "does an asset exist for my need?" (`need`: the question with the turn it follows up): the
-    verdict, the records listed (the named one first, or the closest when nothing fits), the level and why, the
-    next steps."""
+                 weights: TermWeights, refines: str | None = None) -> Answer:
+    """The answer to "does an asset exist for my need?" (`need`: what was matched; `refines`: the earlier turn the
+    question refines, said first when there is one): the verdict, the records listed (the named one first, or the
+    closest when nothing fits), the level and why, the next steps."""
     text = ANSWER_TEXT[language]
     best = decision.named
     verdict: Verdict = "no_match" if not best else "existing_asset" if best.kind == "asset" else "similar_initiative"
@@ -206,7 +216,7 @@ def compose_need(question: str, need: str, language: Language, decision: Decisio
     if also and (also_cite := citations.cite(supporting_source(also, also.acronym or also.name), also.id)):
         opening += " " + text["also"].format(kind=kind_label(also.kind, language), name=also.display_name,
                                              cite=also_cite, step_1=citations.cite(mcn.step_1))
-    parts = [opening]
+    parts = [*([understood_line(refines, question, language)] if refines else []), opening]
     results = []
     if decision.listed:
         parts.append(f"### {text['assets'] if best else text['closest']}")

@@ -56,6 +56,7 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
                               "{name}.**",
         "no_match": "**Aucun actif du catalogue ne répond à ce besoin.** Le processus passe donc à l’étape 2 : "
                     "vérifier si d’autres organismes ont un besoin ou une initiative semblable {cite}.",
+        "understood": "_Compris : « {before} », précisé par « {now} »._",
         "also": "Le {kind} « {name} » {cite} y répond aussi ; l’étape 1 du processus cherche d’abord un actif "
                 "existant {step_1}.",
         "assets": "Actifs et initiatives",
@@ -105,6 +106,7 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "similar_initiative": "**No asset in service meets it exactly, but a similar initiative exists: {name}.**",
         "no_match": "**Nothing in the catalogue meets this need.** The process therefore moves to step 2: check "
                     "whether other public bodies have a similar need or initiative {cite}.",
+        "understood": "_Understood: “{before}”, refined by “{now}”._",
         "also": "The {kind} “{name}” {cite} meets it as well; step 1 of the process looks first for an existing "
                 "asset {step_1}.",
         "assets": "Assets and initiatives",

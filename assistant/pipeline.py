@@ -135,8 +135,9 @@ class Pipeline:
         records, rows = self._features(need, filters)
         decision = decide(records, probabilities(rows, self.calibration), self.calibration)
         choice = choose_level(question, context, decision.named, self.mcn)
+        refines = context[-1] if context and need != question else None
         return compose_need(question, need, language, decision, choice, citations, self.calibration, self.mcn,
-                            self.profiles.weights)
+                            self.profiles.weights, refines)
 
     def _answer_question(self, question: str, context: list[str], filters: Filters | None, language: Language,
                          citations: CitationList) -> Answer:

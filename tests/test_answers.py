@@ -231,6 +231,11 @@ def test_a_follow_up_uses_the_conversation(engine):
     follow_up = engine.ask("c'est quel niveau, ça?", history=[first])
     assert alone.intent == "question"
     assert follow_up.intent == "need" and "seao" in [asset.id for asset in follow_up.assets[:3]]
+    assert follow_up.answer.startswith("_Compris : « Notre organisme doit publier un appel d'offres")
+    assert "précisé par « c'est quel niveau, ça? »" in follow_up.answer.splitlines()[0]
+    new_need = engine.ask("Nous cherchons un logiciel pour gérer les menus et les commandes de la cafétéria de nos "
+                          "employés", history=[first])
+    assert not new_need.answer.startswith("_Compris")  # a new need starts afresh
 
 
 def test_filters_narrow_the_records(engine):

@@ -107,6 +107,8 @@ def test_a_fact_counts_when_its_words_are_in_the_answer_and_its_page_is_cited():
     assert not fact_stated(answer, fact.model_copy(update={"text": "utilisé par tous"}))
     assert first_sentence(answer_with("**Un actif existant répond : SAG.**\n\nSuite", [])) == \
         "Un actif existant répond : SAG."
+    understood = "_Compris : « Un besoin », précisé par « et pour les entreprises? »._\n\n**Aucun actif.**"
+    assert first_sentence(answer_with(understood, [])) == "Aucun actif."  # the verdict, after the «Compris» line
 
 
 def test_citation_support_counts_claims_whose_marker_quotes_their_content():

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from assistant.evaluation.dataset import Fact, Split
 from assistant.generate import MARKER, claims
+from assistant.labels import ANSWER_TEXT
 from assistant.lexical import analyze
 from assistant.models import Answer
 from assistant.text import quote_form
@@ -49,8 +50,11 @@ def verdict_correct(named: str | None, acceptable: list[str]) -> bool:
 
 
 def first_sentence(answer: Answer) -> str:
-    """The answer's first line, without its Markdown emphasis: the sentence a user acts on."""
-    line = next((line for line in answer.answer.splitlines() if line.strip()), "")
+    """The answer's verdict line, without its Markdown emphasis: the sentence a user acts on (after the line that
+    says how a follow-up was understood, when there is one)."""
+    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    understood = tuple(text["understood"].split("{")[0] for text in ANSWER_TEXT.values())
+    line = next((line for line in lines if not line.startswith(understood)), "")
     return re.sub(r"\*\*|__|^#+\s*", "", line).strip()
 
 
