@@ -3,11 +3,12 @@ fused by rank. (A need is matched against the records' own signals: profiles.py.
 
 Dense search carries meaning across languages (an English question over the French corpus); BM25 carries
 the exact words staff type (acronyms, program names, rare terms). Reciprocal rank fusion needs no score
-calibration between the two. Every passage also gets its cosine similarity to the question.
+calibration between the two.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -40,9 +41,6 @@ class Passage(BaseModel):
     level: int | None = None
     owner: str | None = None
     score: float = Field(description="Fused rank score (higher is better).")
-    similarity: float = Field(description="Cosine similarity between the question and the passage.")
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
 
 
 def passes(metadata: Mapping[str, Any], filters: Filters | None) -> bool:
@@ -59,6 +57,13 @@ def passes(metadata: Mapping[str, Any], filters: Filters | None) -> bool:
     if filters.level and metadata.get("level") != filters.level:
         return False
     return not filters.owner or contains_form(filters.owner) in contains_form(str(metadata.get("owner") or ""))
+
+
+@lru_cache(maxsize=512)
+def _embedded(embedder: Embedder, query: str) -> np.ndarray:
+    vector = np.asarray(embedder.embed_query(query), dtype=np.float32)
+    vector.setflags(write=False)
+    return vector
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
@@ -92,7 +97,9 @@ class Retriever:
                 if not (metadata or {}).get("record_id")]
 
     def embed(self, query: str) -> np.ndarray:
-        return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        """The query's vector, read-only. Remembered for the last texts asked: one question embeds its text for
+        the intent, then again to match it, and a follow-up's earlier turn comes back with each turn."""
+        return _embedded(self.embedder, query)
 
     def search(self, query: str, k: int = 20, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Passage]:
@@ -113,28 +120,16 @@ class Retriever:
         fused = reciprocal_rank_fusion(rankings)
         candidates = sorted(fused, key=fused.__getitem__, reverse=True)
         chunks = self.collection.get(ids=candidates if filtering else candidates[: 2 * k],
-                                     include=["documents", "metadatas", "embeddings"])
+                                     include=["documents", "metadatas"])
         passages = []
-        texts, metadatas, embeddings = chunks["documents"] or [], chunks["metadatas"] or [], chunks["embeddings"]
-        for chunk_id, text, metadata, embedding in zip(chunks["ids"], texts, metadatas,
-                                                       [] if embeddings is None else embeddings, strict=True):
+        for chunk_id, text, metadata in zip(chunks["ids"], chunks["documents"] or [], chunks["metadatas"] or [],
+                                            strict=True):
             if not passes(metadata, filters):
                 continue
-            similarity = float(np.dot(vector, np.asarray(embedding)) /
-                               (np.linalg.norm(vector) * np.linalg.norm(embedding) or 1.0))
             passages.append(Passage(
-                id=chunk_id, text=text, score=fused[chunk_id], similarity=similarity,
-                dense_rank=_rank_in(rankings[0], chunk_id) if self.mode != "lexical" else None,
-                lexical_rank=_rank_in(rankings[-1], chunk_id) if self.mode != "dense" else None,
+                id=chunk_id, text=text, score=fused[chunk_id],
                 **{key: metadata.get(key) for key in ("source", "title", "page", "record_id", "kind", "level",
                                                        "owner")},
             ))
         passages.sort(key=lambda passage: passage.score, reverse=True)
         return passages[:k]
-
-
-def _rank_in(ranking: list[str], item: str) -> int | None:
-    try:
-        return ranking.index(item) + 1
-    except ValueError:
-        return None
