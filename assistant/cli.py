@@ -200,8 +200,11 @@ def print_streamed(engine: Engine, question: str, history: list[str], filters: F
 @click.option("--variants", default=None,
               help="Catalogues : quebec (livré), grown (avec les échantillons partagés importés); par défaut, les "
                    "deux.")
+@click.option("--folds", type=click.IntRange(2, 20), default=None,
+              help="Validation croisée sur la seule moitié de développement (rien n’est enregistré) : pour choisir "
+                   "un changement de la décision sans lire la moitié réservée.")
 @click.pass_obj
-def calibrate_command(engine: Engine, set_path: Path | None, variants: str | None) -> None:
+def calibrate_command(engine: Engine, set_path: Path | None, variants: str | None, folds: int | None) -> None:
     """Ajuster la décision « une fiche convient-elle? » sur la moitié de développement du jeu étiqueté et la
     mesurer sur l’autre moitié."""
     from assistant.evaluation import (
@@ -209,6 +212,7 @@ def calibrate_command(engine: Engine, set_path: Path | None, variants: str | Non
         CalibrationNotSaved,
         NoDevelopmentCases,
         calibrate,
+        cross_validate,
         grown_engine,
         load_labelled_set,
     )
@@ -219,6 +223,11 @@ def calibrate_command(engine: Engine, set_path: Path | None, variants: str | Non
     try:
         grown = grown_engine(engine, settings.path(settings.samples_dir), calibrated=False) \
             if "grown" in chosen and labelled.grown else None
+        if folds is not None:
+            scores = cross_validate(labelled, Engine(settings, calibrated=False), grown, folds)
+            click.echo(f"Justesse du verdict en validation croisée ({folds} plis de la moitié de développement) : "
+                       + ", ".join(f"{variant} {score:.3f}" for variant, score in scores.items()))
+            return
         fitted = calibrate(labelled, Engine(settings, calibrated=False), grown)
     except (AskError, CalibrationNotSaved, NoDevelopmentCases) as error:
         raise CannotRun(str(error)) from error

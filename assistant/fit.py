@@ -1,13 +1,15 @@
-"""Does a record fit the need? A logistic model over the records' signals (`RECORD_SIGNALS`: the catalogue's four,
-and how close the need is to labelled needs the record met), each read three ways: its value, its margin over the
-best other record, and how far it stands above the catalogue's mean in standard deviations; and one signal of the
-need itself (how close it is to labelled needs that nothing met). The margin and the standing make a record that
-merely shares words with every need (all records score alike) count less than one that stands out.
+"""Does a record fit the need? A logistic model over the records' signals (`RECORD_SIGNALS`: the catalogue's four;
+how close the need is to labelled needs the record met, and the record's share of the vote of the need's nearest
+labelled needs), each read three ways: its value, its margin over the best other record, and how far it stands
+above the catalogue's mean in standard deviations; and one signal of the need itself (how close it is to labelled
+needs that nothing met). The margin and the standing make a record that merely shares words with every need (all
+records score alike) count less than one that stands out.
 
 Fitted by `assistant calibrate` on the development half of the labelled set (hard negatives included); its
-threshold is the one that gets most verdicts right there. A probability is shown as a percentage only when its
-calibration error on the held-out half is small (`PERCENT_ECE`); otherwise as words for bands of probability
-(from the threshold; from half of it; below), whose observed shares on the held-out half calibration saves.
+threshold is the one that gets most verdicts right there (`assistant calibrate --folds 5` cross-validates a
+change on that half alone). A probability is shown as a percentage only when its calibration error on the
+held-out half is small (`PERCENT_ECE`); otherwise as words for bands of probability (from the threshold; from half
+of it; below), whose observed shares on the held-out half calibration saves.
 """
 
 import json
@@ -19,9 +21,9 @@ from pydantic import BaseModel, Field
 
 from assistant.intent import IntentModel
 from assistant.labels import Band
-from assistant.profiles import SIGNALS
+from assistant.profiles import EXEMPLAR_SIGNALS, SIGNALS
 
-RECORD_SIGNALS = (*SIGNALS, "exemplar")
+RECORD_SIGNALS = (*SIGNALS, *EXEMPLAR_SIGNALS)
 NEED_SIGNALS = ("like_no_match",)
 FORMS = ("value", "margin", "z")
 FEATURES = (*(f"{signal}_{form}" for signal in RECORD_SIGNALS for form in FORMS), *NEED_SIGNALS)

@@ -121,8 +121,9 @@ class Pipeline:
         the need's own exemplar is left out, as it will be absent for a need nobody labelled."""
         topic = matched_form(need)
         vector = self.retriever.embed(topic)
-        met, like_no_match = (exemplars or self.exemplars).signals(vector, leave_out=topic if exemplars else None)
-        signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), met])
+        by_exemplars, like_no_match = (exemplars or self.exemplars).signals(
+            vector, leave_out=topic if exemplars else None)
+        signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), by_exemplars])
         keep = self.profiles.kept(filters)
         kept = [record for record, kept in zip(self.profiles.records, keep, strict=True) if kept]
         return kept, features(signals, np.array([like_no_match]))[keep]

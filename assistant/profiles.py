@@ -28,6 +28,9 @@ from assistant.models import CatalogueRecord, Filters
 from assistant.text import contains_form, sha256_hex
 
 SIGNALS = ("profile", "facet", "coverage", "phrase")  # what RecordProfiles.signals gives, in its column order
+EXEMPLAR_SIGNALS = ("exemplar", "neighbours")  # what Exemplars.signals gives per record, in its column order
+NEIGHBOURS = 5  # exemplars that vote for the records that met them (chosen by cross-validation on the dev half)
+VOTE_TEMPERATURE = 0.1  # how much a closer exemplar's vote outweighs a farther one's (idem)
 
 
 def profile_text(record: CatalogueRecord) -> str:
@@ -225,14 +228,23 @@ class Exemplars:
                    np.asarray([i for i, ids in enumerate(records) if not ids], dtype=np.int64), len(catalogue))
 
     def signals(self, query_vector: np.ndarray, leave_out: str | None = None) -> tuple[np.ndarray, float]:
-        """Per record, the best cosine between the need and an exemplar that record met; and the best cosine with
-        an exemplar nothing met. `leave_out`: the text of an exemplar not to count (calibration reading one of
-        its own cases: a labelled need never vouches for itself)."""
-        met = np.zeros(self.rows)
+        """Per record (`EXEMPLAR_SIGNALS`): the best cosine between the need and an exemplar that record met, and
+        the record's share of the vote of the need's nearest exemplars (`NEIGHBOURS`, each weighing
+        exp(cosine / `VOTE_TEMPERATURE`); an exemplar nothing met votes for no record). Then the best cosine with an
+        exemplar nothing met. `leave_out`: the text of an exemplar not to count (calibration reading one of its
+        own cases: a labelled need never vouches for itself)."""
+        met, vote = np.zeros(self.rows), np.zeros(self.rows)
         if not self.texts:
-            return met, 0.0
-        cosines = np.maximum(self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0)), 0.0)
-        if leave_out is not None:
-            cosines[[i for i, text in enumerate(self.texts) if text == leave_out]] = 0.0
+            return np.column_stack([met, vote]), 0.0
+        cosines = self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0))
+        counted = np.array([text != leave_out for text in self.texts]) if leave_out is not None \
+            else np.ones(len(self.texts), dtype=bool)
+        cosines = np.where(counted, np.maximum(cosines, 0.0), 0.0)
         np.maximum.at(met, self.pair_rows, cosines[self.pair_exemplars])
-        return met, float(cosines[self.met_nothing].max()) if len(self.met_nothing) else 0.0
+        nearest = np.argsort(-np.where(counted, cosines, -np.inf), kind="stable")[:min(NEIGHBOURS, counted.sum())]
+        weights = np.zeros(len(cosines))
+        weights[nearest] = np.exp((cosines[nearest] - cosines[nearest].max(initial=0.0)) / VOTE_TEMPERATURE)
+        np.add.at(vote, self.pair_rows, weights[self.pair_exemplars])
+        vote /= weights.sum() or 1.0
+        nothing = float(cosines[self.met_nothing].max()) if len(self.met_nothing) else 0.0
+        return np.column_stack([met, vote]), nothing

@@ -85,8 +85,8 @@ def decision_alone(pipeline: Pipeline, needs: list[str], size: int) -> None:
     seconds = []
     for topic, vector in zip(topics, vectors, strict=True):
         began = time.perf_counter()
-        met, like_no_match = exemplars.signals(vector, topic)
-        signals = np.column_stack([profiles.signals(vector, analyze(topic)), met])
+        by_exemplars, like_no_match = exemplars.signals(vector, topic)
+        signals = np.column_stack([profiles.signals(vector, analyze(topic)), by_exemplars])
         decide(profiles.records, probabilities(features(signals, np.array([like_no_match])), calibration),
                calibration)
         seconds.append(time.perf_counter() - began)

@@ -1,6 +1,7 @@
 """The answer engine end to end: a real index of the shipped corpus, real models, `ask` and the CLI contract."""
 
 import json
+import random
 import re
 
 import pytest
@@ -14,9 +15,9 @@ from assistant.evaluation import load_labelled_set, run_evaluation
 # Floors on the held-out half of eval/labelled-set.yaml (never fitted on), a little under today's figures (README):
 # a regression guard, not the issue's targets, which these decisions do not reach yet.
 HELD_OUT_FLOORS = {
-    "quebec": {"verdict_accuracy": 0.76, "no_match_accuracy": 0.76, "level_accuracy": 0.8, "hit@3": 0.9,
+    "quebec": {"verdict_accuracy": 0.8, "no_match_accuracy": 0.8, "level_accuracy": 0.83, "hit@3": 0.9,
                "ece_at_most": 0.05},
-    "grown": {"verdict_accuracy": 0.76, "no_match_accuracy": 0.85, "hit@3": 0.9, "ece_at_most": 0.08},
+    "grown": {"verdict_accuracy": 0.72, "no_match_accuracy": 0.82, "hit@3": 0.9, "ece_at_most": 0.08},
 }
 
 
@@ -137,6 +138,40 @@ def test_eval_names_a_bad_set_in_one_line(indexed, tmp_path):
     result = run("eval", "--set", str(bad), "--out", str(tmp_path / "out"), settings=indexed)
     assert result.returncode == 1 and result.stderr.startswith(f"Erreur : {bad} : jeu étiqueté illisible")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_calibrate_fits_on_the_dev_half_and_cross_validation_beats_shuffled_labels(indexed, tmp_path):
+    """`assistant calibrate` writes a calibration an engine then serves; `--folds` saves nothing and scores far
+    better than the same needs with their records shuffled (the decision reads the labels, not their count)."""
+    saved = tmp_path / "calibration.json"
+    environment = {"ASSISTANT_CALIBRATION_FILE": str(saved)}
+    real = run("calibrate", "--variants", "quebec", "--folds", "3", settings=indexed, **environment)
+    assert real.returncode == 0, real.stderr
+    assert not saved.exists()
+
+    labelled = yaml.safe_load((REPO / "eval" / "labelled-set.yaml").read_text(encoding="utf-8"))
+    records = [need["acceptable"] for need in labelled["needs"]]
+    for need, shuffled in zip(labelled["needs"], random.Random(7).sample(records, len(records)), strict=True):
+        need["acceptable"] = shuffled
+    shuffled_set = tmp_path / "shuffled.yaml"
+    shuffled_set.write_text(yaml.safe_dump(labelled, allow_unicode=True), encoding="utf-8")
+    shuffled = run("calibrate", "--set", str(shuffled_set), "--variants", "quebec", "--folds", "3",
+                   settings=indexed, **environment)
+    assert shuffled.returncode == 0, shuffled.stderr
+
+    def score(result) -> float:
+        return float(re.search(r"quebec (\d\.\d+)", result.stdout).group(1))
+
+    assert score(real) > score(shuffled) + 0.2
+
+    fitted = run("calibrate", "--variants", "quebec", settings=indexed, **environment)
+    assert fitted.returncode == 0 and "seuil" in fitted.stdout, fitted.stderr
+    calibration = json.loads(saved.read_text(encoding="utf-8"))[Engine(indexed).embedder_name]
+    dev = [need for need in labelled["needs"] + labelled["follow_ups"] if need["split"] == "dev"]
+    assert 0 < calibration["threshold"] < 1 and len(calibration["exemplars"]) == len(dev)
+    answer = Engine(indexed.model_copy(update={"calibration_file": saved})).ask(
+        "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail")
+    assert answer.assets and answer.assets[0].fits
 
 
 def test_a_login_need_finds_the_authentication_service(engine):

@@ -115,7 +115,7 @@ def test_a_short_acronym_is_not_a_name():
 # --- The fit model --------------------------------------------------------------------------------------
 
 def test_features_read_each_signal_as_value_margin_and_standard_score():
-    signals = np.array([[0.9, 0.1, 0.0, 0.0, 0.3], [0.5, 0.1, 0.0, 0.0, 0.2], [0.1, 0.1, 0.0, 0.0, 0.1]])
+    signals = np.array([[0.9, 0.1, 0.0, 0.0, 0.3, 0.6], [0.5, 0.1, 0.0, 0.0, 0.2, 0.3], [0.1, 0.1, 0.0, 0.0, 0.1, 0.1]])
     rows = features(signals, np.array([0.7]))
     assert rows.shape == (3, len(FEATURES)) and FEATURES[:3] == ("profile_value", "profile_margin", "profile_z")
     assert rows[:, 0] == pytest.approx([0.9, 0.5, 0.1])
@@ -126,15 +126,15 @@ def test_features_read_each_signal_as_value_margin_and_standard_score():
 
 
 def test_features_of_a_single_record_and_of_none():
-    assert features(np.array([[0.7, 0.2, 0.1, 1.0, 0.0]]), np.zeros(1))[0, :3] == pytest.approx([0.7, 0.7, 0.0])
-    assert features(np.zeros((0, 5)), np.zeros(1)).shape == (0, len(FEATURES))
+    assert features(np.array([[0.7, 0.2, 0.1, 1.0, 0.0, 0.0]]), np.zeros(1))[0, :3] == pytest.approx([0.7, 0.7, 0.0])
+    assert features(np.zeros((0, 6)), np.zeros(1)).shape == (0, len(FEATURES))
 
 
 def test_probabilities_follow_the_weights():
     weights = [0.0] * len(FEATURES)
     weights[FEATURES.index("profile_margin")] = 2.0
     model = calibration(weights=weights, bias=-1.0)
-    rows = features(np.array([[0.9, 0, 0, 0, 0], [0.5, 0, 0, 0, 0]]), np.zeros(1))
+    rows = features(np.array([[0.9, 0, 0, 0, 0, 0], [0.5, 0, 0, 0, 0, 0]]), np.zeros(1))
     fit = probabilities(rows, model)
     assert fit[0] > fit[1] and fit[0] == pytest.approx(1 / (1 + np.exp(-(2.0 * 0.4 - 1.0))))
 

@@ -101,15 +101,27 @@ def test_exemplars_vouch_for_the_records_they_met_but_not_for_the_case_calibrati
     exemplars = Exemplars.embed(texts, [["paie"], ["icpg", "absent"], []], ["courriel", "icpg", "paie"], embedder,
                                 tmp_path / "exemplars.npz")
     need = "Payer nos employés chaque deux semaines"
-    met, like_no_match = exemplars.signals(np.asarray(embedder.embed_query(need)))
+    signals, like_no_match = exemplars.signals(np.asarray(embedder.embed_query(need)))
+    met, vote = signals[:, 0], signals[:, 1]
     assert met[2] > met[1] > 0.0 and met[0] == 0.0  # paie, then icpg; courriel met no exemplar
     assert 0.0 < like_no_match < met[2]
+    assert vote[2] > 0.5 > vote[1] > 0.0 and vote[0] == 0.0 and vote.sum() <= 1.0  # the nearest exemplar weighs most
     same = np.asarray(embedder.embed_query(texts[0]))
-    assert exemplars.signals(same)[0][2] == pytest.approx(1.0, abs=1e-5)  # a user typing it exactly: it counts
-    assert exemplars.signals(same, leave_out=texts[0])[0][2] < 0.99  # calibration reading that very case: not
+    assert exemplars.signals(same)[0][2, 0] == pytest.approx(1.0, abs=1e-5)  # a user typing it exactly: it counts
+    assert exemplars.signals(same, leave_out=texts[0])[0][2, 0] < 0.99  # calibration reading that very case: not
+
+
+def test_the_nearest_exemplars_vote_and_one_that_nothing_met_votes_for_no_record(embedder, tmp_path):
+    texts = ["Réserver une salle de réunion", "Réserver un local pour une formation", "Verser le salaire des employés"]
+    exemplars = Exemplars.embed(texts, [[], [], ["paie"]], ["paie"], embedder, tmp_path / "exemplars.npz")
+    booking, _ = exemplars.signals(np.asarray(embedder.embed_query("Réserver une salle pour notre comité")))
+    payroll, _ = exemplars.signals(np.asarray(embedder.embed_query("Payer le salaire de nos employés")))
+    assert booking[0, 1] < 0.05 < 0.95 < payroll[0, 1]
+    alone, _ = exemplars.signals(np.asarray(embedder.embed_query(texts[2])), leave_out=texts[2])
+    assert alone[0, 1] < 0.05  # its own case left out, only the booking exemplars are left to vote
 
 
 def test_no_exemplars_give_no_signal(embedder, tmp_path):
     empty = Exemplars.embed([], [], ["a", "b"], embedder, tmp_path / "exemplars.npz")
-    met, like_no_match = empty.signals(np.ones(embedder.dimension))
-    assert met.tolist() == [0.0, 0.0] and like_no_match == 0.0
+    signals, like_no_match = empty.signals(np.ones(embedder.dimension))
+    assert signals.tolist() == [[0.0, 0.0], [0.0, 0.0]] and like_no_match == 0.0

@@ -13,6 +13,7 @@ probabilities from `fit.probabilities`, the function that serves.
 """
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -108,41 +109,92 @@ def fit_intent(labelled: LabelledSet, engine: Engine) -> IntentModel:
     return IntentModel(mean=mean.tolist(), scale=scale.tolist(), weights=weights.tolist(), bias=bias)
 
 
+Run = tuple[Engine, list[LabelledNeed]]  # an engine and the needs read over its catalogue
+
+
+def runs_of(labelled: LabelledSet, engine: Engine, grown: Engine | None) -> list[Run]:
+    """The Québec needs and follow-ups over the shipped catalogue; the grown needs over the grown one."""
+    return [(engine, [*labelled.needs, *labelled.follow_ups])] + ([(grown, labelled.grown)] if grown else [])
+
+
+def exemplars_of(runs: list[Run], keep: Callable[[LabelledNeed], bool]) -> list[Exemplar]:
+    return [Exemplar(text=run.matched_text(need.question, need.history), records=need.acceptable)
+            for run, needs in runs for need in needs if keep(need)]
+
+
+def read_cases(runs: list[Run], needs: Callable[[LabelledNeed], bool], examples: list[Exemplar]) -> list[Case]:
+    """The chosen needs read through their engines with these exemplars (a case's own exemplar left out)."""
+    texts, records = [e.text for e in examples], [e.records for e in examples]
+    return [case for run, run_needs in runs
+            for case in gather(run, [need for need in run_needs if needs(need)], run.exemplars(texts, records))]
+
+
+def fit_cases(cases: list[Case], embedder: str, examples: list[Exemplar], fitted_on: str) -> Calibration:
+    """The logistic model over these cases' pairs, and the threshold that gets most of their verdicts right."""
+    rows = np.concatenate([case_rows for _, _, case_rows in cases])
+    labels = np.array([rid in need.acceptable for need, ids, _ in cases for rid in ids], dtype=float)
+    mean, scale, weights, bias = fit_logistic(rows, labels)
+    fitted = Calibration(embedder=embedder, features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(),
+                         weights=weights.tolist(), bias=bias, threshold=0.0, exemplars=examples, fitted_on=fitted_on)
+    fitted.threshold = best_threshold([top_of(case, fitted) for case in cases])
+    return fitted
+
+
+def top_of(case: Case, calibration: Calibration) -> tuple[str, float, list[str]]:
+    """(the record ranked first, its probability, the acceptable ids)."""
+    need, ids, rows = case
+    fit = probabilities(rows, calibration)
+    return ids[int(np.argmax(fit))], float(fit.max()), need.acceptable
+
+
 def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None) -> Calibration:
     """Fit on the development half through uncalibrated engines, measure on the held-out half, and save it beside
     the other embedders' calibrations (in the file the settings name, else the one shipped in the package).
 
     The development cases are also the exemplars the model reads (each case without itself: an exemplar with
     the need's own text is left out), and ship with it."""
-    runs = [(engine, [*labelled.needs, *labelled.follow_ups])] + ([(grown, labelled.grown)] if grown else [])
-    examples = [Exemplar(text=run.matched_text(need.question, need.history), records=need.acceptable)
-                for run, needs in runs for need in needs if need.split == "dev"]
-    texts, records = [e.text for e in examples], [e.records for e in examples]
-    cases = [case for run, needs in runs for case in gather(run, needs, run.exemplars(texts, records))]
+    runs = runs_of(labelled, engine, grown)
+    examples = exemplars_of(runs, lambda need: need.split == "dev")
+    cases = read_cases(runs, lambda need: True, examples)
     dev = [case for case in cases if case[0].split == "dev"]
     held_out = [case for case in cases if case[0].split == "held_out"]
     if not dev:
         raise NoDevelopmentCases("le jeu étiqueté n’a aucun cas de développement (split: dev)")
-    rows = np.concatenate([case_rows for _, _, case_rows in dev])
-    labels = np.array([rid in need.acceptable for need, ids, _ in dev for rid in ids], dtype=float)
-    mean, scale, weights, bias = fit_logistic(rows, labels)
-    fitted = Calibration(
-        embedder=engine.embedder_name, features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(),
-        weights=weights.tolist(), bias=bias, threshold=0.0, exemplars=examples,
-        fitted_on=f"{len(dev)} cases of the development half of the labelled set"
-                  + (" (Québec and grown catalogues)" if grown is not None else ""),
-    )
-    tops = []
-    for need, ids, case_rows in dev:
-        fit = probabilities(case_rows, fitted)
-        tops.append((ids[int(np.argmax(fit))], float(fit.max()), need.acceptable))
-    fitted.threshold = best_threshold(tops)
+    fitted = fit_cases(dev, engine.embedder_name, examples,
+                       f"{len(dev)} cases of the development half of the labelled set"
+                       + (" (Québec and grown catalogues)" if grown is not None else ""))
     fitted.intent = fit_intent(labelled, engine)
     outcomes = [outcome for case in held_out for outcome in listed_outcomes(case, fitted)]
     fitted.held_out_ece = expected_calibration_error(outcomes)
     fitted.bands = band_measures(outcomes, fitted.threshold)
     save_calibration(fitted, engine.settings.calibration_path or packaged_calibration_file())
     return fitted
+
+
+def cross_validate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None, folds: int = 5,
+                   seed: int = 0) -> dict[str, float]:
+    """Verdict accuracy on the development half alone, each fold fitted (model, threshold, exemplars) on the other
+    folds: how a change to the fit is chosen without reading the held-out half. By catalogue, and over all."""
+    runs = runs_of(labelled, engine, grown)
+    dev = [(run, need) for run, needs in runs for need in needs if need.split == "dev"]
+    if len(dev) < folds:
+        raise NoDevelopmentCases(f"le jeu étiqueté a moins de {folds} cas de développement")
+    fold_of = {need.id: fold for (_, need), fold in
+               zip(dev, np.random.default_rng(seed).permutation(len(dev)) % folds, strict=True)}
+    grown_ids = {need.id for need in labelled.grown}
+    right: dict[str, list[bool]] = {"quebec": [], "grown": []}
+    for fold in range(folds):
+        def trains(need: LabelledNeed, fold: int = fold) -> bool:
+            return need.split == "dev" and fold_of[need.id] != fold
+
+        examples = exemplars_of(runs, trains)
+        fitted = fit_cases(read_cases(runs, trains, examples), engine.embedder_name, examples, f"fold {fold}")
+        for case in read_cases(runs, lambda need: need.split == "dev" and not trains(need), examples):
+            record, probability, acceptable = top_of(case, fitted)
+            right["grown" if case[0].id in grown_ids else "quebec"].append(
+                verdict_correct(record if probability >= fitted.threshold else None, acceptable))
+    scores = {variant: float(np.mean(hits)) for variant, hits in right.items() if hits}
+    return scores | {"all": float(np.mean([hit for hits in right.values() for hit in hits]))}
 
 
 class NoDevelopmentCases(Exception):
