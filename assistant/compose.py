@@ -237,16 +237,17 @@ def compose_need(question: str, need: str, language: Language, decision: Decisio
 
 
 def compose_information(question: str, language: Language, evidence: list[SourceRef],
-                        named: list[ScoredAsset], citations: CitationList, weights: TermWeights) -> Answer:
-    """The answer to a question about the documents: the passages that answer it, quoted, best first."""
+                        named: list[ScoredAsset], citations: CitationList, weights: TermWeights,
+                        examples: list[SourceRef] | None = None) -> Answer:
+    """The answer to a question about the documents: the passages that answer it, quoted, best first; those in
+    `examples` (assets the deck gives as examples of a level) said to be such."""
     text = ANSWER_TEXT[language]
     lines = []
     for ref in evidence:
         if marker := citations.cite(ref):
             where = text["page"].format(page=ref.page) if ref.page else text["record"]
-            lines.append("- " + text["passage"].format(quote=ref.quote, cite=marker,
-                                                       title=citations.titles.get(ref.document, ref.document),
-                                                       where=where))
+            lines.append("- " + text["example" if ref in (examples or []) else "passage"].format(
+                quote=ref.quote, cite=marker, title=citations.titles.get(ref.document, ref.document), where=where))
     parts = [text["from_sources"], *lines] if lines else [text["nothing"]]
     results = []
     for asset in named:

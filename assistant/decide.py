@@ -54,9 +54,17 @@ def decide(records: list[CatalogueRecord], fit: np.ndarray, calibration: Calibra
     return Decision(first.record, listed)
 
 
+_SHORT_NAME = re.compile(r"^(?:programme|program)\s+")
+_EXPLANATION = re.compile(r"\s*\([^)]*\)")
+
+
 def names_of(record: CatalogueRecord) -> list[str]:
-    """The folded names by which a text may mention a record."""
+    """The folded names by which a text may mention a record: its name, its acronym, and its short name (without
+    «Programme» in front or the explanation in parentheses: «Programme Horizon (Modernisation …)» is «Horizon»)."""
     names = [match_form(record.name)]
+    short = _SHORT_NAME.sub("", _EXPLANATION.sub("", names[0])).strip()
+    if short and short != names[0]:
+        names.append(short)
     if record.searchable_acronym:
         names.append(match_form(record.searchable_acronym))
     return names

@@ -95,6 +95,7 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "its_owner": "son organisme responsable",
         "from_sources": "D’après les sources :",
         "passage": "« {quote} » {cite} ({title}, {where})",
+        "example": "Exemple d’actif de ce niveau donné par le MCN : « {quote} » {cite} ({title}, {where})",
         "page": "p. {page}",
         "record": "fiche du catalogue",
         "nothing": "Je n’ai trouvé dans les sources aucun passage qui réponde à cette question. Reformulez-la, ou "
@@ -143,6 +144,7 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "its_owner": "its responsible body",
         "from_sources": "From the sources:",
         "passage": "« {quote} » {cite} ({title}, {where})",
+        "example": "An asset the MCN gives as an example of this level: « {quote} » {cite} ({title}, {where})",
         "page": "p. {page}",
         "record": "catalogue record",
         "nothing": "I found no passage in the sources that answers this question. Rephrase it, or describe your "

@@ -129,14 +129,21 @@ def levels_named(question: str) -> list[int]:
 
 _STEP = re.compile(r"\b(?:etape|step)s? ([12])\b|\b(premiere|first)\b|\b(deuxieme|seconde?)\b")
 _PROCESS = re.compile(r"\b(?:processus|process|demarches?|accompagn\w*|aeg)\b")
+_STEP_SITUATIONS = {  # a step told by the situation it is for, not by its number
+    1: re.compile(r"\b(?:un |an )?(?:actif|asset) (?:existant|deja en place)\b|\bexisting asset\b"),
+    2: re.compile(r"\b(?:d'autres|other) (?:op|organismes?|ministeres?|(?:public )?bodies|ministries)\b.*"
+                  r"\b(?:semblables?|similaires?|similar|pareils?|memes?|same)\b"),
+}
 
 
 def steps_named(question: str) -> list[int]:
-    """The steps of the MCN's process a question asks about: those it names («l’étape 1», «the second step»),
-    or both when it asks about the process as such («qui nous accompagne dans la démarche?»)."""
+    """The steps of the MCN's process a question asks about: those it names («l’étape 1», «the second step») or
+    whose situation it describes («d’autres OP ont un besoin semblable»), or both when it asks about the process
+    as such («qui nous accompagne dans la démarche?»)."""
     folded = match_form(display_form(question))
     named = {1 if first else 2 if second else int(number)
              for number, first, second in _STEP.findall(folded) if number or "etape" in folded or "step" in folded}
+    named |= {step for step, situation in _STEP_SITUATIONS.items() if situation.search(folded)}
     return sorted(named) or ([1, 2] if _PROCESS.search(folded) else [])
 
 

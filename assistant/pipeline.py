@@ -147,16 +147,25 @@ class Pipeline:
         passages = self.retriever.search(query, PASSAGES_PER_QUESTION, filters, query_vector=vector)
         evidence = self._evidence(query, vector, [p for p in passages if not p.record_id])
         named_levels, named_steps = levels_named(question), steps_named(question)
+        named = [ScoredAsset(record, 1.0, "fits") for record in self.profiles.records if mentions(query, record)]
+        if not named and self.calibration:  # an asset described rather than named: the one that fits the question
+            records, rows = self._features(question, filters)
+            decision = decide(records, probabilities(rows, self.calibration), self.calibration)
+            named = [asset for asset in decision.listed if asset.record == decision.named][:1]
         # A question about levels or steps gets them as the deck sets them out: every criterion of one level it
-        # names (the four headings when it asks about the levels as such), every line of a step it names (the
-        # process's heading first when it asks about the process); then the passage found best.
-        boxes = ([ref for level in named_levels for ref in self.mcn.level_box(level)] if len(named_levels) < 4
-                 else list(self.mcn.headings.values()))
+        # names and the assets the deck gives as its examples (the four headings when it asks about the levels as
+        # such), every line of a step it names (the process's heading first when it asks about the process);
+        # an asset the deck gives as an example, its level's heading and the example; then the passage found best.
+        boxes = ([ref for level in named_levels for ref in [*self.mcn.level_box(level), *self.mcn.examples.get(
+            level, [])]] if len(named_levels) < 4 else list(self.mcn.headings.values()))
         boxes += ([self.mcn.process_heading] if len(named_steps) == 2 else []) + [
             ref for step in named_steps for ref in self.mcn.step_boxes[step]]
+        boxes += [ref for asset in named for level, refs in self.mcn.examples.items() for example in refs
+                  if mentions(example.quote, asset.record) for ref in (self.mcn.headings[level], example)]
+        boxes = [ref for i, ref in enumerate(boxes) if ref not in boxes[:i]]
         evidence = [*boxes, *[ref for ref in evidence if ref not in boxes][:1 if boxes else None]]
-        named = [ScoredAsset(record, 1.0, "fits") for record in self.profiles.records if mentions(query, record)]
-        return compose_information(question, language, evidence, named, citations, self.profiles.weights)
+        examples = [ref for refs in self.mcn.examples.values() for ref in refs]
+        return compose_information(question, language, evidence, named, citations, self.profiles.weights, examples)
 
     def _evidence(self, query: str, vector: np.ndarray, passages: list[Passage]) -> list[SourceRef]:
         """The sentences of the passages that best answer the question: meaning and shared words together."""

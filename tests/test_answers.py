@@ -19,6 +19,8 @@ HELD_OUT_FLOORS = {
                "ece_at_most": 0.05},
     "grown": {"verdict_accuracy": 0.72, "no_match_accuracy": 0.82, "hit@3": 0.9, "ece_at_most": 0.08},
 }
+DOCUMENTS_FLOOR = 0.72  # document questions: every labelled fact quoted with its page
+FOLLOW_UPS_FLOOR = 0.6  # the verdict after a refining turn (12 held-out cases: one case is 0.083)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,11 @@ def test_held_out_floors_and_both_baselines_beaten(evaluation, variant):
         else:
             assert figures[metric] >= bound, (metric, figures[metric])
     assert figures["citation_validity"] == 1.0
+    if variant == "quebec":
+        documents = evaluation[("assistant", variant)]["figures"]["documents"]["held_out"]
+        assert documents["document_accuracy"] >= DOCUMENTS_FLOOR and documents["citation_validity"] == 1.0
+        follow_ups = evaluation[("assistant", variant)]["figures"]["follow_ups"]["held_out"]
+        assert follow_ups["verdict_accuracy"] >= FOLLOW_UPS_FLOOR
     for baseline in ("baseline", "profile"):
         theirs = evaluation[(baseline, variant)]["figures"]["needs"]["held_out"]["verdict_accuracy"]
         assert figures["verdict_accuracy"] > theirs, (baseline, theirs)
@@ -248,6 +255,23 @@ def test_a_question_about_a_levels_criteria_lists_them_from_the_deck(engine):
                       "de l’actif", "Chaque organisme gère les coûts reliés à son instance de l’actif"):
         assert criterion in answer.answer
         assert any(c.quote == criterion and c.page == 4 for c in answer.citations)
+    assert_well_cited(answer, engine)
+
+
+def test_a_question_about_a_levels_examples_gets_the_assets_the_deck_gives(engine):
+    answer = engine.ask("Donnez un exemple de fondation numérique gouvernementale.")
+    assert ("Exemple d’actif de ce niveau donné par le MCN : « Service d’authentification gouvernementale (SAG) »"
+            in answer.answer)
+    assert any(c.quote == "Service d’authentification gouvernementale (SAG)" and c.page == 5 for c in answer.citations)
+    assert_well_cited(answer, engine)
+
+
+def test_an_asset_described_not_named_gets_the_level_the_deck_gives_it_as_an_example(engine):
+    answer = engine.ask("What level is the government authentication service given as an example of?")
+    quotes = [c.quote for c in answer.citations]
+    assert "Niveau 3 - Fondations numériques gouvernementales" in quotes
+    assert "Service d’authentification gouvernementale (SAG)" in quotes
+    assert [asset.id for asset in answer.assets] == ["sag"]
     assert_well_cited(answer, engine)
 
 

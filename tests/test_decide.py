@@ -108,6 +108,18 @@ def test_mentions(text, found):
     assert mentions(text, record("sag", "Service d’authentification gouvernementale", acronym="SAG")) is found
 
 
+@pytest.mark.parametrize("text, found", [
+    ("Who owns the Horizon program?", True),  # its short name: no «Programme», no explanation in parentheses
+    ("Le programme Horizon, c’est à qui?", True),
+    ("Modernisation du système de mission des Services correctionnels", False),  # the explanation alone
+    ("Quels programmes sont terminés?", False),
+])
+def test_a_program_is_mentioned_by_its_short_name(text, found):
+    horizon = record("horizon", "Programme Horizon (Modernisation du système de mission des Services correctionnels)",
+                     kind="program")
+    assert mentions(text, horizon) is found
+
+
 def test_a_short_acronym_is_not_a_name():
     assert not mentions("Le QC et le reste", record("qc", "Québec numérique", acronym="QC"))
 

@@ -181,6 +181,20 @@ def test_a_level_box_is_its_heading_then_its_criteria_in_the_decks_order():
     assert all(quote_on_page(ref.quote, page) for ref in MCN.level_box(2))
 
 
+def test_level_fours_box_keeps_its_own_wording_and_order_and_each_level_its_examples():
+    box = [ref.quote for ref in MCN.level_box(4)]
+    assert box == ["Niveau 4 - Solution d’affaires gouvernementale",
+                   "L’actif répond à des besoins d’affaires gouvernementaux communs",
+                   "L’actif est une solution d’affaires complète",
+                   "L’actif est un service offert et devrait être utilisé par l’ensemble de la communauté "
+                   "gouvernementale",
+                   "La réalisation, l’opération et l’évolution de l’actif sont assurés par l’organisme désigné comme "
+                   "étant le fournisseur"]  # «assurés» here, «assurées» in level 3's box
+    assert "assurées" in MCN.level_box(3)[-1].quote
+    assert [ref.quote for ref in MCN.examples[3]] == ["Service d’authentification gouvernementale (SAG)"]
+    assert sorted(MCN.examples) == [2, 3, 4] and all(ref.page == 4 for ref in MCN.examples[2])
+
+
 @pytest.mark.parametrize("question, levels", [
     ("Quels critères doit remplir un actif pour être classé au niveau 1?", [1]),
     ("C’est quoi au juste un actif dupliqué?", [1]),
@@ -199,6 +213,9 @@ def test_the_levels_a_question_asks_about(question, levels):
     ("En quoi consiste la deuxième étape du processus?", [2]),
     ("What happens at step 2?", [2]),
     ("Which team can help us through the mutualisation process?", [1, 2]),
+    ("Si d’autres OP ont un besoin semblable au nôtre, on fait quoi ensuite?", [2]),  # told by its situation
+    ("What if other public bodies have a similar need?", [2]),
+    ("Que faire quand un actif existant pourrait répondre au besoin?", [1]),
     ("First, who signed the letter?", []),  # «first» names a step only beside «step»/«étape»
     ("Combien de projets compte le portefeuille?", []),
 ])
