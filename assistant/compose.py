@@ -219,17 +219,17 @@ def compose_need(question: str, need: str, language: Language, decision: Decisio
     parts = [*([understood_line(refines, question, language)] if refines else []), opening]
     results = []
     if decision.listed:
-        parts.append(f"### {text['assets'] if best else text['closest']}")
+        parts.append(f"## {text['assets'] if best else text['closest']}")
         for rank, asset in enumerate(decision.listed, start=1):
             result, lines = asset_result(asset, need, citations, language, calibration.shows_percent, weights)
             results.append(result)
             parts.append(f"{rank}. {lines}")
     suggested = level_rationale(choice, citations, language, mcn)
     colon = " : " if language == "fr" else ": "
-    heading = f"### {text['level']}" + (f"{colon}{suggested.level} – {suggested.label}" if suggested.level else "")
+    heading = f"## {text['level']}" + (f"{colon}{suggested.level} – {suggested.label}" if suggested.level else "")
     parts += [heading, suggested.rationale]
     steps = next_steps(verdict, best, citations, language, mcn)
-    parts += [f"### {text['steps']}", *(f"{n}. {step}" for n, step in enumerate(steps, start=1))]
+    parts += [f"## {text['steps']}", *(f"{n}. {step}" for n, step in enumerate(steps, start=1))]
     return Answer(question=question, language=language, intent="need", verdict=verdict,
                   verdict_record=best.id if best else None, answer="\n\n".join(parts),
                   existing_asset_found=bool(best), assets=results, suggested_level=suggested, next_steps=steps,

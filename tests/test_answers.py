@@ -218,7 +218,7 @@ def test_a_need_nothing_fits_says_so_shows_the_closest_and_moves_to_step_two(eng
                         "de nos employés")
     assert not answer.existing_asset_found and answer.verdict == "no_match" and answer.verdict_record is None
     assert answer.answer.startswith("**Aucun actif du catalogue")
-    assert "### Les plus proches, sans correspondance sûre" in answer.answer
+    assert "## Les plus proches, sans correspondance sûre" in answer.answer
     assert answer.assets and not any(asset.fits for asset in answer.assets)
     assert any(step.startswith("Étape 2") for step in answer.next_steps)
     assert_well_cited(answer, engine)

@@ -78,7 +78,7 @@ def test_nothing_fits_lists_the_closest_as_such():
     decision = Decision(None, [ScoredAsset(PROJECT, 0.2, "may_fit")])
     result = answer(decision)
     assert result.verdict == "no_match" and result.verdict_record is None
-    assert "### Les plus proches, sans correspondance sûre" in result.answer
+    assert "## Les plus proches, sans correspondance sûre" in result.answer
     assert not result.assets[0].fits and result.assets[0].fit_label == "20 %"
     assert_every_claim_marked(result)
 

@@ -218,3 +218,92 @@ def test_the_chats_own_thumbs_open_the_form_on_that_answer_and_clearing_forgets_
     expect(page.locator("#export a")).to_have_count(0)
     page.locator("#send-feedback").click()
     expect(page.locator("#feedback-status")).to_contain_text("Posez d’abord une question")
+
+
+# --- What every user gets: the verdict in view, a phone-sized screen, accessibility --------------------------
+
+SCREENS = {"large": {"width": 1440, "height": 900}, "phone": {"width": 400, "height": 800}}
+CONVERSATION = [NEED, "Nous devons publier nos appels d’offres et recevoir les soumissions en ligne",
+                "Et pour les entreprises?", "We need electronic signatures for our forms",
+                "Nous voulons conserver nos documents numériques à long terme de façon fiable"]
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request, browser, web_app) -> Page:
+    """A fresh visitor on a large screen, then on a phone-sized one."""
+    context = browser.new_context(viewport=SCREENS[request.param])
+    page = context.new_page()
+    page.screen_name = request.param
+    page.goto(web_app)
+    expect(page.locator("#send")).to_be_visible(timeout=60_000)
+    yield page
+    context.close()
+
+
+def answered(page: Page, question: str) -> None:
+    answers = page.locator('#chat [data-testid="bot"]')
+    before = answers.count()
+    ask(page, question)
+    expect(answers).to_have_count(before + 1, timeout=60_000)
+    expect(answers.last).not_to_contain_text("Recherche dans le catalogue", timeout=60_000)
+    expect(page.locator("#assets .card").first).to_be_visible(timeout=60_000)
+
+
+def in_view(page: Page, selector_box: dict | None) -> bool:
+    """Wholly inside the window and inside the chat's visible area."""
+    chat = page.locator("#chat .bubble-wrap").bounding_box()
+    viewport = page.viewport_size
+    return bool(selector_box and chat) and 0 <= selector_box["y"] and chat["y"] - 1 <= selector_box["y"] and \
+        selector_box["y"] + selector_box["height"] <= min(viewport["height"], chat["y"] + chat["height"]) + 1
+
+
+def test_the_verdict_is_in_view_after_each_answer_on_both_screens(screen, screenshots):
+    for number, question in enumerate(CONVERSATION, start=1):
+        answered(screen, question)
+        screen.wait_for_timeout(300)  # the scroll to the answer's start runs once the answer is in
+        verdict = screen.locator('#chat [data-testid="bot"]').last.locator("strong").first
+        assert in_view(screen, verdict.bounding_box()), (number, verdict.inner_text())
+        if number in (1, 5):
+            screen.screenshot(path=screenshots / f"verdict-{screen.screen_name}-{number}.png")
+
+
+def serious_violations(page: Page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:3]}"
+            for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_no_serious_accessibility_violation_on_any_tab(screen):
+    answered(screen, NEED)
+    assert serious_violations(screen) == []
+    for tab in ("Catalogue", "Documents"):
+        screen.get_by_role("tab", name=tab).click()
+        expect(screen.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+        screen.wait_for_timeout(500)
+        assert serious_violations(screen) == [], tab
+
+
+def test_a_phone_screen_scrolls_no_page_sideways_and_breaks_no_word(browser, web_app, screenshots):
+    context = browser.new_context(viewport=SCREENS["phone"])
+    page = context.new_page()
+    page.goto(web_app)
+    expect(page.locator("#send")).to_be_visible(timeout=60_000)
+    question, send = page.locator("#question textarea").bounding_box(), page.locator("#send").bounding_box()
+    assert send["y"] >= question["y"] + question["height"] and send["width"] > 300  # the button under the box
+    answered(page, NEED)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    page.get_by_role("tab", name="Catalogue").click()
+    expect(table_rows(page, "#catalogue-table").first).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400  # the table scrolls inside its frame
+    broken = page.evaluate("""() => [...document.querySelectorAll('#catalogue-table td')].flatMap(cell => {
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = getComputedStyle(cell).font;
+        const room = cell.clientWidth - parseFloat(getComputedStyle(cell).paddingLeft)
+                     - parseFloat(getComputedStyle(cell).paddingRight);
+        return cell.innerText.split(/\\s+/).filter(word => context.measureText(word).width > room);
+    })""")
+    assert broken == []
+    page.screenshot(path=screenshots / "catalogue-telephone.png")
+    context.close()

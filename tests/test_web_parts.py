@@ -677,22 +677,22 @@ def test_asset_cards_without_assets_say_so(language, intent, message):
 def test_level_markdown_shows_the_level_its_basis_and_the_escaped_rationale():
     answer = make_answer(suggested_level=SuggestedLevel(level=3, label="Fondation numérique gouvernementale",
                                                         basis="need", rationale="Voir <b>ceci</b> [1]."))
-    assert level_markdown(answer) == ("### Niveau de mutualisation suggéré\n"
+    assert level_markdown(answer) == ("## Niveau de mutualisation suggéré\n"
                                       "**3 – Fondation numérique gouvernementale** (d’après la formulation du besoin)"
                                       "\n\nVoir &lt;b>ceci&lt;/b> \\[1].")
 
 
 def test_level_markdown_without_a_level_in_english():
     answer = make_answer(language="en", suggested_level=SuggestedLevel(basis="none", rationale="Unclear."))
-    assert level_markdown(answer) == ("### Suggested pooling level\n**Not settled by the sources** "
+    assert level_markdown(answer) == ("## Suggested pooling level\n**Not settled by the sources** "
                                       "(the sources do not settle it)\n\nUnclear.")
 
 
 def test_steps_markdown_numbers_the_escaped_steps():
     answer = make_answer(next_steps=["Contacter <l’organisme>", "Vérifier & confirmer"])
-    assert steps_markdown(answer) == ("### Prochaines étapes\n1. Contacter &lt;l’organisme>\n"
+    assert steps_markdown(answer) == ("## Prochaines étapes\n1. Contacter &lt;l’organisme>\n"
                                       "2. Vérifier &amp; confirmer")
-    assert steps_markdown(make_answer(language="en", next_steps=["Call them"])) == "### Next steps\n1. Call them"
+    assert steps_markdown(make_answer(language="en", next_steps=["Call them"])) == "## Next steps\n1. Call them"
     assert steps_markdown(make_answer(next_steps=[])) == ""
 
 

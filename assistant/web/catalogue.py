@@ -21,6 +21,8 @@ from assistant.web.render import (
 )
 
 COLUMNS = ["Nom", "Sigle", "Type", "Organisme", "Niveau", "Statut", "Identifiant"]
+# In pixels, not shares of the screen: on a phone the table scrolls sideways instead of breaking words letter by letter.
+COLUMN_WIDTHS: list[str | int] = ["300px", "80px", "110px", "240px", "190px", "150px", "200px"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def create_catalogue_tab(engine: Engine) -> CatalogueTab:
         level = gr.Dropdown(LEVEL_CHOICES, value="", label="Niveau", elem_id="catalogue-level")
     count = gr.Markdown(elem_id="catalogue-count")
     table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="catalogue-table", max_height=640,
-                         column_widths=["27%", "7%", "10%", "22%", "14%", "11%", "9%"])
+                         column_widths=COLUMN_WIDTHS)
     with gr.Row(equal_height=False):
         record = gr.HTML(elem_id="record")
         with gr.Column():

@@ -47,6 +47,11 @@ SEARCHING = "_Recherche dans le catalogue et les documents…_"
 UNEXPECTED = "Une erreur inattendue s’est produite; le détail est dans le journal du serveur."
 
 Message = dict[str, str]  # one message of the chat: role and Markdown content
+# Once an answer is in, the chat (and, on a phone, the page) shows where it starts (its verdict), not where it ends.
+SHOW_ANSWER_START = """() => {
+  const answers = document.querySelectorAll('#chat [data-testid="bot"]');
+  if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
+}"""
 
 
 def generator_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -199,8 +204,8 @@ def wire_chat(engine: Engine, tab: ChatTab) -> None:
     panel = tab.panel
     outputs = [tab.chat, tab.question, tab.turns, panel.assets, panel.level, panel.steps, panel.citations,
                panel.viewer, tab.tools.export, tab.tools.feedback.target]
-    tab.send.click(respond, inputs, outputs, api_name="chat")
-    tab.question.submit(respond, inputs, outputs, api_visibility="private")
+    tab.send.click(respond, inputs, outputs, api_name="chat").then(None, js=SHOW_ANSWER_START)
+    tab.question.submit(respond, inputs, outputs, api_visibility="private").then(None, js=SHOW_ANSWER_START)
 
     def new_conversation() -> dict[Any, Any]:
         return {tab.chat: [], tab.turns: [], **panel.cleared(), **tab.tools.cleared()}
@@ -224,8 +229,8 @@ def create_chat_tab(engine: Engine, turns_state: gr.State) -> ChatTab:
         with gr.Column(scale=3):
             chat_box = gr.Chatbot(label="Conversation", height=520, sanitize_html=True, allow_tags=False,
                                   elem_id="chat", placeholder="Décrivez votre besoin ci-dessous.",
-                                  latex_delimiters=[], buttons=["copy"])
-            with gr.Row():
+                                  latex_delimiters=[], buttons=["copy"], autoscroll=False)
+            with gr.Row(elem_classes=["ask-row"]):
                 question = gr.Textbox(show_label=False, scale=5, elem_id="question", max_lines=6,
                                       placeholder="Ex. : nos citoyens doivent se connecter à notre portail de façon "
                                                   "sécurisée")

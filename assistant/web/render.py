@@ -106,7 +106,7 @@ def level_markdown(answer: Answer) -> str:
     words = PANEL_TEXT[answer.language]
     suggested = answer.suggested_level
     heading = f"{suggested.level} – {suggested.label}" if suggested.level else words["no_level"]
-    return (f"### {words['level']}\n**{markdown_text(heading)}** ({words['basis_' + suggested.basis]})\n\n"
+    return (f"## {words['level']}\n**{markdown_text(heading)}** ({words['basis_' + suggested.basis]})\n\n"
             f"{markdown_text(suggested.rationale)}")
 
 
@@ -114,7 +114,7 @@ def steps_markdown(answer: Answer) -> str:
     if not answer.next_steps:
         return ""
     steps = "\n".join(f"{n}. {markdown_text(step)}" for n, step in enumerate(answer.next_steps, start=1))
-    return f"### {PANEL_TEXT[answer.language]['steps']}\n{steps}"
+    return f"## {PANEL_TEXT[answer.language]['steps']}\n{steps}"
 
 
 def source_label(marker: str, title: str, page: int | None, quote: str) -> str:

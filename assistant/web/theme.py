@@ -3,7 +3,12 @@
 import gradio as gr
 
 # System fonts only: nothing may be fetched from outside a closed government network.
-THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+# Colours at WCAG AA contrast (4.5:1) for their text: a dark blue for what is primary and selected, subdued text
+# dark enough to read on white (Gradio's default orange reaches 2.8:1, its subdued grey 1.9:1).
+THEME = gr.themes.Default(primary_hue=gr.themes.colors.blue, font=["system-ui", "sans-serif"],
+                          font_mono=["ui-monospace", "monospace"]).set(
+    button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+    button_primary_text_color="white", color_accent="*primary_700", body_text_color_subdued="*neutral_600")
 CSS = """
 .cards {display: flex; flex-direction: column; gap: 8px;}
 .card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;}
@@ -16,4 +21,11 @@ CSS = """
 .viewer blockquote {border-left: 4px solid #ffd600; margin: 6px 0; padding: 2px 8px;}
 #citations .wrap {max-height: 340px; overflow-y: auto;}
 .record dt {font-weight: 600;} .record dd {margin: 0 0 6px 0;}
+#chat h2, #level h2, #steps h2 {font-size: 1.1em; margin: 0.8em 0 0.3em 0;}
+#chat [data-testid="bot"] {scroll-margin-top: 40px;}
+@media (max-width: 640px) {
+  #chat {height: 60vh !important;}
+  .ask-row {flex-wrap: wrap;}
+  .ask-row > * {flex: 1 1 100% !important; min-width: 100% !important;}
+}
 """
