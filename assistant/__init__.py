@@ -25,7 +25,14 @@ from assistant.errors import (  # noqa: E402
     RecordError,
 )
 from assistant.export import answer_with_sources, citation_line, conversation_markdown, sources_markdown  # noqa: E402
-from assistant.feedback import COMMENT_LIMIT, Feedback, FeedbackStore, StoredFeedback, export_csv  # noqa: E402
+from assistant.feedback import (  # noqa: E402
+    COMMENT_LIMIT,
+    SEPARATORS,
+    Feedback,
+    FeedbackStore,
+    StoredFeedback,
+    export_csv,
+)
 from assistant.importers import FORMATS as IMPORT_FORMATS  # noqa: E402
 from assistant.importers import import_into_catalogue  # noqa: E402
 from assistant.labels import (  # noqa: E402
@@ -63,7 +70,7 @@ from assistant.text import locate  # noqa: E402
 
 __all__ = [
     "ANSWER_TEXT", "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "KINDS",
-    "LEVEL_LABELS", "PANEL_TEXT", "QUOTED", "REASON_LABELS", "Answer",
+    "LEVEL_LABELS", "PANEL_TEXT", "QUOTED", "REASON_LABELS", "SEPARATORS", "Answer",
     "AskError", "AssetResult", "CatalogueRecord", "Citation", "EmbedderError", "Engine", "Feedback", "FeedbackError",
     "FeedbackStore", "Filters", "Generator", "IndexStoreError", "IndexedSource", "IngestReport", "Kind", "Language",
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",

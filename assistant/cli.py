@@ -20,6 +20,7 @@ from assistant import (
     GENERATORS,
     IMPORT_FORMATS,
     KINDS,
+    SEPARATORS,
     Answer,
     AskError,
     EmbedderError,
@@ -289,10 +290,14 @@ def feedback() -> None:
 
 @feedback.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Fichier CSV à écrire (par défaut : la sortie standard).")
+              help="Fichier CSV à écrire, en UTF-8 avec marque d’ordre des octets, comme Excel en français l’attend "
+                   "(par défaut : la sortie standard, sans marque).")
+@click.option("--separator", type=click.Choice(SEPARATORS), default=SEPARATORS[0], show_default=True,
+              help="Séparateur de colonnes : « ; » pour un tableur en français, « , » sinon.")
 @click.pass_obj
-def feedback_export_command(engine: Engine, out: Path | None) -> None:
-    """Exporter les avis en CSV : date, évaluation, raison, commentaire, question, réponse complète (JSON)."""
+def feedback_export_command(engine: Engine, out: Path | None, separator: str) -> None:
+    """Exporter les avis en CSV : date (heure locale), évaluation, raison, commentaire, question, réponse complète
+    (JSON)."""
     store = engine.settings.path(engine.settings.feedback_db)
     if not store.exists():
         raise CliError(f"{store} : aucun avis enregistré pour l’instant")
@@ -301,11 +306,11 @@ def feedback_export_command(engine: Engine, out: Path | None) -> None:
     except FeedbackError as error:
         raise CliError(str(error)) from error
     if out is None:
-        export_csv(items, sys.stdout)
+        export_csv(items, sys.stdout, separator)
         return
     try:
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            export_csv(items, handle)
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            export_csv(items, handle, separator)
     except OSError as error:
         raise CliError(f"{out} : écriture impossible ({error.strerror})") from error
     click.echo(f"{len(items)} avis exportés dans {out}.")

@@ -5,7 +5,7 @@ import csv
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Literal, TextIO, get_args
 
@@ -90,15 +90,27 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def csv_row(item: StoredFeedback) -> list[str]:
+def local_time(stamp: str, zone: tzinfo | None = None) -> str:
+    """A stored UTC time as a reader of the export expects it: «2026-12-01 10:15» in the local zone (the machine's
+    unless `zone` is given)."""
+    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def csv_row(item: StoredFeedback, zone: tzinfo | None = None) -> list[str]:
     answer = item.answer
-    cells = [str(item.id), item.created_at, item.rating, item.reason or "", item.comment, answer.question,
-             answer.language, answer.verdict, " ".join(asset.id for asset in answer.assets),
+    cells = [str(item.id), local_time(item.created_at, zone), item.rating, item.reason or "", item.comment,
+             answer.question, answer.language, answer.verdict, " ".join(asset.id for asset in answer.assets),
              str(answer.suggested_level.level or ""), answer.model_dump_json()]
     return [spreadsheet_safe(cell) for cell in cells]
 
 
-def export_csv(items: list[StoredFeedback], out: TextIO) -> None:
-    writer = csv.writer(out)
+SEPARATORS = (";", ",")  # «;» first: what a spreadsheet set for French reads as columns
+
+
+def export_csv(items: list[StoredFeedback], out: TextIO, separator: str = SEPARATORS[0],
+               zone: tzinfo | None = None) -> None:
+    """The items as CSV, times in the local zone. A file for a spreadsheet is opened as «utf-8-sig» (with the
+    byte-order mark by which French Excel knows UTF-8)."""
+    writer = csv.writer(out, delimiter=separator)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_row(item) for item in items)
+    writer.writerows(csv_row(item, zone) for item in items)

@@ -60,8 +60,8 @@ def test_feedback_is_stored_with_the_answer_and_exported_as_csv(client, web_home
     status = client.predict(0, "down", "wrong_level", "=SOMME(A1) le niveau devrait être 2", api_name="/feedback")
     assert re.match(r"Merci : avis n° \d+ enregistré\.", status), status
     settings = Settings(_env_file=None, home=web_home)
-    exported = run("feedback", "export", settings=settings, ASSISTANT_FEEDBACK_DB=str(
-        web_home / "data" / "feedback.sqlite3"))
+    database = str(web_home / "data" / "feedback.sqlite3")
+    exported = run("feedback", "export", "--separator", ",", settings=settings, ASSISTANT_FEEDBACK_DB=database)
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     row = next(r for r in rows if r["comment"].endswith("le niveau devrait être 2"))
@@ -69,6 +69,17 @@ def test_feedback_is_stored_with_the_answer_and_exported_as_csv(client, web_home
     assert row["comment"].startswith("'="), "a formula is neutralised for spreadsheets"
     assert row["question"] == "Nous devons publier nos appels d’offres en ligne"
     assert '"verdict":' in row["answer_json"] and '"citations":' in row["answer_json"]
+
+    # A file for French Excel: UTF-8 with its byte-order mark, «;» between columns, local times.
+    spreadsheet = web_home / "avis.csv"
+    written = run("feedback", "export", "--out", str(spreadsheet), settings=settings, ASSISTANT_FEEDBACK_DB=database,
+                  TZ="America/Toronto")
+    assert written.returncode == 0, written.stderr
+    data = spreadsheet.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "é".encode() in data
+    saved = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert [r["question"] for r in saved] == [r["question"] for r in rows]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", saved[0]["created_at"])
 
 
 def test_feedback_without_a_rating_is_refused(client):

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image, ImageChops
@@ -329,11 +330,12 @@ def test_export_csv_writes_the_header_and_one_row_per_item(tmp_path):
     store.add(Feedback(rating="up", answer=question), now=MOMENT)
 
     out = io.StringIO()
-    export_csv(store.all(), out)
+    export_csv(store.all(), out, ",", ZoneInfo("America/Toronto"))
     header, *rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert header == CSV_COLUMNS
     assert len(rows) == 2
     first, second = (dict(zip(header, row, strict=True)) for row in rows)
+    assert first["created_at"] == "2025-03-14 05:26"  # 09:26 UTC, in Québec's zone
     assert first["rating"] == "down" and first["reason"] == "other"
     assert first["comment"] == "'@à revoir"
     assert first["question"] == "'=cmd|' /C calc'!A0"
@@ -344,10 +346,10 @@ def test_export_csv_writes_the_header_and_one_row_per_item(tmp_path):
     assert second["assets"] == "" and second["suggested_level"] == "" and second["reason"] == ""
 
 
-def test_export_csv_with_no_items_writes_only_the_header():
+def test_export_csv_with_no_items_writes_only_the_header_separated_by_semicolons_by_default():
     out = io.StringIO()
     export_csv([], out)
-    assert list(csv.reader(io.StringIO(out.getvalue()))) == [CSV_COLUMNS]
+    assert out.getvalue() == ";".join(CSV_COLUMNS) + "\r\n"
 
 
 def test_feedback_store_under_a_regular_file_raises_a_one_line_error(tmp_path):
