@@ -24,6 +24,9 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", identifier_form(text)).strip("-")[:80].strip("-")
 
 
+_SEARCH_WORD = re.compile(r"[a-z0-9]+")  # a query's words, once folded by identifier_form
+
+
 def searchable_text(record: CatalogueRecord) -> str:
     parts = [record.id, record.name, record.acronym or "", record.description, record.owner or "", record.status or "",
              *record.users, *(project.name for project in record.sub_projects), *record.keywords.fr,
@@ -33,13 +36,14 @@ def searchable_text(record: CatalogueRecord) -> str:
 
 def filter_records(records: Iterable[CatalogueRecord], query: str = "", kind: str | None = None,
                    owner: str | None = None, level: int | None = None) -> list[CatalogueRecord]:
-    """The records that match every given criterion: each word of the query (accents and case ignored)
-    somewhere in the record, the kind, the owner (exact), the level."""
-    words = identifier_form(query).split()
+    """The records that match every given criterion: each word of the query (accents and case ignored) at the
+    start of a word of the record («SAG» finds the SAG, not «usagers»; «authentif» finds «authentification»), the
+    kind, the owner (exact), the level."""
+    starts = [re.compile(rf"(?<![a-z0-9]){re.escape(word)}") for word in _SEARCH_WORD.findall(identifier_form(query))]
     return [record for record in records
             if (kind is None or record.kind == kind) and (owner is None or record.owner == owner)
             and (level is None or record.level == level)
-            and all(word in searchable_text(record) for word in words)]
+            and all(start.search(searchable_text(record)) for start in starts)]
 
 
 # ---- the catalogue's own files

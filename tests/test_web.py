@@ -46,13 +46,14 @@ def test_a_need_in_gives_assets_and_citations_out_streamed(client):
     assert re.search(r"^- \[1\] .+ \(corpus/documents/[\w.-]+\.pdf, p\. \d+\) — « .+ »$", markdown, re.MULTILINE)
 
 
-def test_clicking_a_citation_returns_its_page_with_the_quote_highlighted(client):
+def test_clicking_a_citation_returns_its_page_with_the_quote_highlighted(client, web_home):
     client.predict(NEED, [], "", "", "", api_name="/chat")
     view = client.predict(1, api_name="/citation")
     assert "data:image/png;base64," in view and "Passage surligné sur la page." in view
     assert re.search(r"— page \d+</h3>", view)
-    link = re.search(r"href='(/gradio_api/file=[^']+\.pdf)#page=(\d+)'", view)
+    link = re.search(r"href='(/source/corpus/documents/[^'/]+\.pdf)#page=(\d+)'", view)
     assert link, view[:500]
+    assert str(web_home) not in view  # no server path in what the page shows
 
 
 def test_feedback_is_stored_with_the_answer_and_exported_as_csv(client, web_home):
@@ -136,10 +137,18 @@ def test_a_link_out_of_the_documents_folder_is_refused(web_app, web_home):
         link.unlink()
 
 
+@pytest.mark.parametrize("path", ["corpus/documents/../catalogue/sag.yaml", "corpus/catalogue/sag.yaml",
+                                  "..%2F..%2Fetc%2Fpasswd", "corpus/documents/absent.pdf", ""])
+def test_the_source_route_serves_only_documents_of_the_corpus(web_app, path):
+    assert httpx.get(f"{web_app}source/{path}").status_code == 403
+
+
 def test_documents_are_served_and_upload_and_proxy_routes_are_closed(web_app, web_home):
     pdf = web_home / "corpus" / "documents" / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
     response = httpx.get(f"{web_app}gradio_api/file={pdf}")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    by_source = httpx.get(f"{web_app}source/corpus/documents/{pdf.name}")
+    assert by_source.status_code == 200 and by_source.content == response.content
     assert httpx.post(web_app + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 403
     assert httpx.get(web_app + "gradio_api/proxy=https://example.org/").status_code == 403
 

@@ -392,6 +392,12 @@ def test_filter_query_needs_every_word():
     assert filter_records(RECORDS, "seao ornithorynque") == []
 
 
+def test_filter_query_matches_the_start_of_words_not_their_inside():
+    assert ids(filter_records(RECORDS, "SAG")) == ["sag"]  # not «usagers», «apprentissage», «message»
+    assert "sag" in ids(filter_records(RECORDS, "authentif"))  # a word's start is enough
+    assert filter_records(RECORDS, "thentification") == []
+
+
 def test_filter_query_searches_the_owner_and_keywords():
     owned = filter_records(RECORDS, "curateur")
     assert owned and all(record.owner == "Curateur public" for record in owned)
@@ -740,15 +746,13 @@ def test_export_link_carries_the_conversation_markdown():
 def test_record_html_links_every_source_to_its_page():
     record = BY_ID["sdm"]
     titles = {record.sources[0].document: "Réponse d'accès <DA2425-39>"}
-    markup = record_html(record, titles, REPO)
+    markup = record_html(record, titles)
     parsed = _Attributes(markup)
     links = [value for name, value in parsed.attributes if name == "href"]
     sources = [*record.sources, *(ref for ref in record.level_sources if ref not in record.sources)]
     assert len(links) == len(sources)
     for link, ref in zip(links, sources, strict=True):
-        assert link.startswith("/gradio_api/file=")
-        assert link.endswith(f"#page={ref.page}")
-        assert link.removeprefix("/gradio_api/file=").split("#")[0] == (REPO / ref.document).resolve().as_posix()
+        assert link == f"/source/{ref.document}#page={ref.page}"  # no server path in the page
     assert "Réponse d&#x27;accès &lt;DA2425-39&gt;, p. 4" in markup
     assert "Suivi des dossiers ministériels (SDM)" in parsed.text
     assert "2 – Actif partagé" in parsed.text
@@ -756,16 +760,16 @@ def test_record_html_links_every_source_to_its_page():
 
 def test_record_html_shows_a_web_address_only_when_it_is_http():
     record = BY_ID["seao"].model_copy(update={"url": "https://www.seao.gouv.qc.ca/avis?type=1&page=2"})
-    markup = record_html(record, {}, REPO)
+    markup = record_html(record, {})
     assert "<dt>Adresse</dt>" in markup
     assert "href='https://www.seao.gouv.qc.ca/avis?type=1&amp;page=2'" in markup
     bad = BY_ID["seao"].model_copy(update={"url": "javascript:alert(document.cookie)"})
-    assert "Adresse" not in record_html(bad, {}, REPO)
+    assert "Adresse" not in record_html(bad, {})
 
 
 def test_record_html_keeps_a_hostile_record_inert():
     record = read_record(HOSTILE_RECORD, REPO)
-    markup = record_html(record, {}, REPO)
+    markup = record_html(record, {})
     lowered = markup.lower()
     for forbidden in ("<script", "<img", "<b>", "${", "{{"):
         assert forbidden not in lowered

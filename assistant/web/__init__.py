@@ -83,7 +83,7 @@ def asgi_app(engine: Engine) -> Guard:
         auth_message=f"{TITLE} : connectez-vous.", allowed_paths=[str(documents)],
         footer_links=[], run_history=False, theme=THEME, css=CSS, ssr_mode=False, pwa=False, mcp_server=False,
         enable_monitoring=False)
-    return Guard(server, documents)
+    return Guard(server, documents, settings.home)
 
 
 def serve(engine: Engine) -> None:

@@ -56,7 +56,7 @@ def wire_catalogue(engine: Engine, tab: CatalogueTab) -> None:
         if not record:
             return {tab.record: "", tab.sources: gr.Radio(choices=[], value=None), tab.viewer: ""}
         titles = engine.document_titles()
-        return {tab.record: record_html(record, titles, engine.settings.home),
+        return {tab.record: record_html(record, titles),
                 tab.sources: gr.Radio(choices=record_source_choices(record, titles), value=None), tab.viewer: ""}
 
     def show_record_source(choice: str | None) -> str:

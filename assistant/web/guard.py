@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant import DOCUMENT_SUFFIXES
 
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
+SOURCE_ROUTE = "/source/"  # a document named by its path under the project root: links show no server path
 REFUSED_ROUTES = ("/gradio_api/proxy=", "/gradio_api/upload", "/gradio_api/runs", "/gradio_api/run-history")
 REFUSED_BODY = b"Fichier refuse : seuls les documents du corpus sont servis."
 
@@ -40,9 +41,17 @@ def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
         return False
 
 
-def document_link(path: Path, page: int | None) -> str:
-    """The URL that opens a document (at a page, for PDFs) through the server's guarded file route."""
-    return f"/gradio_api/file={url_quote(path.resolve().as_posix())}" + (f"#page={page}" if page else "")
+def document_link(source: str, page: int | None) -> str:
+    """The URL that opens a document (at a page, for PDFs), named by its path relative to the project root (as
+    citations name it): the page never shows where the server keeps its files."""
+    return f"{SOURCE_ROUTE}{url_quote(source)}" + (f"#page={page}" if page else "")
+
+
+def as_file_route(scope: Scope, home: Path) -> Scope:
+    """A request for /source/<path under the project root> as Gradio's file route for that file, which the guard
+    then checks like any other file request."""
+    target = f"{FILE_ROUTES[0]}{(home / scope['path'][len(SOURCE_ROUTE):]).as_posix()}"
+    return {**scope, "path": target, "raw_path": url_quote(target, safe="/=").encode()}
 
 
 _EXTERNAL_META = re.compile(r"<meta[^>]+content=\"https?://(?!(?:127\.0\.0\.1|localhost)[:/\"])[^\"]*\"[^>]*>\s*")
@@ -89,13 +98,16 @@ class _CleanedPage:
 class Guard:
     """ASGI middleware: refuses file requests outside the documents folder and cleans the page template."""
 
-    def __init__(self, app: ASGIApp, documents_dir: Path):
+    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path):
         self.app = app
         self.documents_dir = documents_dir
+        self.home = home
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope["path"].startswith(SOURCE_ROUTE):
+            scope = as_file_route(scope, self.home)
         if not file_request_allowed(scope["path"], self.documents_dir):
             await send({"type": "http.response.start", "status": 403,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),

@@ -167,9 +167,8 @@ def _record_facts(record: CatalogueRecord) -> list[tuple[str, str]]:
     return rows
 
 
-def record_html(record: CatalogueRecord, titles: dict[str, str], home: Path) -> str:
-    """A catalogue record with each of its facts and the sources that back them, each opening its page (sources
-    are named relative to the project root, `home`)."""
+def record_html(record: CatalogueRecord, titles: dict[str, str]) -> str:
+    """A catalogue record with each of its facts and the sources that back them, each opening its page."""
     facts = "".join(f"<dt>{html_text(term)}</dt><dd>{html_text(value)}</dd>" for term, value in _record_facts(record))
     url = safe_url(record.url)
     if url:
@@ -178,7 +177,7 @@ def record_html(record: CatalogueRecord, titles: dict[str, str], home: Path) -> 
     for ref in record_sources_of(record):
         page = f", p. {ref.page}" if ref.page else ""
         sources.append(f"<li>{html_text(titles.get(ref.document, ref.document))}{page} — « {html_text(ref.quote)} » "
-                       f"<a href='{html_text(document_link(home / ref.document, ref.page))}' target='_blank' "
+                       f"<a href='{html_text(document_link(ref.document, ref.page))}' target='_blank' "
                        f"rel='noopener'>ouvrir la page</a></li>")
     return (f"<div class='record' data-record='{html_text(record.id)}'><h3>{html_text(record.display_name)}</h3>"
             f"<dl>{facts}</dl><h4>Sources de la fiche</h4><ol>{''.join(sources)}</ol></div>")
@@ -238,9 +237,9 @@ def source_view(engine: Engine, source: str, page: int | None, quote: str, title
     header = f"<h3>{html_text(title)}{where}</h3><div class='meta'>{html_text(source)}</div>"
     quoted = f"<blockquote>« {html_text(quote)} »</blockquote>"
     if not path.resolve().is_relative_to(settings.path(settings.documents_dir).resolve()):  # a catalogue record
-        body = record_html(record, titles, settings.home) if record else "<p>Fiche introuvable dans l’index.</p>"
+        body = record_html(record, titles) if record else "<p>Fiche introuvable dans l’index.</p>"
         return f"<div class='viewer'>{header}{quoted}{body}</div>"
-    link = (f"<p><a href='{html_text(document_link(path, page))}' target='_blank' rel='noopener'>"
+    link = (f"<p><a href='{html_text(document_link(source, page))}' target='_blank' rel='noopener'>"
             f"Ouvrir le document{' à la page ' + str(page) if page else ''}</a></p>")
     try:
         body = _page_image(engine, source, page, quote) if path.suffix.lower() == ".pdf" else _marked_text(path, quote)
