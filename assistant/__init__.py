@@ -66,7 +66,7 @@ from assistant.models import (  # noqa: E402
     SuggestedLevel,
 )
 from assistant.settings import Settings  # noqa: E402
-from assistant.text import locate  # noqa: E402
+from assistant.text import locate, shown_quote  # noqa: E402
 
 __all__ = [
     "ANSWER_TEXT", "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "KINDS",
@@ -75,6 +75,6 @@ __all__ = [
     "FeedbackStore", "Filters", "Generator", "IndexStoreError", "IndexedSource", "IngestReport", "Kind", "Language",
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",
     "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown", "display_name", "export_csv",
-    "filter_records", "import_into_catalogue", "kind_label", "level_label", "locate", "read_catalogue",
+    "filter_records", "import_into_catalogue", "kind_label", "level_label", "locate", "read_catalogue", "shown_quote",
     "sources_markdown",
 ]

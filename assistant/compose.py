@@ -22,7 +22,7 @@ from assistant.models import (
     Verdict,
 )
 from assistant.profiles import TermWeights
-from assistant.text import match_form
+from assistant.text import match_form, shown_quote
 
 
 @dataclass
@@ -96,12 +96,13 @@ def why_line(record: CatalogueRecord, need: str | None, citations: CitationList,
     words, covering = why_it_fits(need, record, weights) if need else ([], None)
     if covering and (marker := citations.cite(covering, record.id)):
         quoted = ", ".join(QUOTED[language].format(word) for word in words)
-        return words, "   > " + text["covers"].format(words=quoted, quote=covering.quote, cite=marker), marker
+        line = text["covers"].format(words=quoted, quote=shown_quote(covering.quote), cite=marker)
+        return words, "   > " + line, marker
     evidence = describing_source(record)
     # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
     shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
     if shown and (marker := citations.cite(shown, record.id)):
-        return [], "   > " + text["does"].format(quote=shown.quote, cite=marker), marker
+        return [], "   > " + text["does"].format(quote=shown_quote(shown.quote), cite=marker), marker
     return [], "", ""
 
 
@@ -112,7 +113,8 @@ def row_lines(record: CatalogueRecord, citations: CitationList) -> list[tuple[st
     shown = {(item.source, item.page, item.quote) for item in citations.items}
     row = [ref for ref in record.sources if (ref.document, ref.page) == (named.document, named.page)
            and (ref.document, ref.page, ref.quote) not in shown and ref != named]
-    return [(f"   > « {ref.quote} » {marker}", marker) for ref in row if (marker := citations.cite(ref, record.id))]
+    return [(f"   > « {shown_quote(ref.quote)} » {marker}", marker)
+            for ref in row if (marker := citations.cite(ref, record.id))]
 
 
 def asset_result(asset: ScoredAsset, need: str | None, citations: CitationList, language: Language,
@@ -146,13 +148,13 @@ def level_rationale(choice: LevelChoice, citations: CitationList, language: Lang
     text = ANSWER_TEXT[language]
     label = level_label(choice.level, language)
     if choice.basis == "asset" and choice.record and choice.level:
-        criteria = [f"« {c.source.quote} » {marker}" for c in mcn.criteria if choice.level in c.levels
+        criteria = [f"« {shown_quote(c.source.quote)} » {marker}" for c in mcn.criteria if choice.level in c.levels
                     if (marker := citations.cite(c.source))]
         rationale = text["level_asset"].format(
             name=choice.record.display_name, level=choice.level, label=label,
             cite=citations.cite(choice.record.level_sources[0], choice.record.id), criteria="; ".join(criteria))
     elif choice.basis == "need" and choice.level:
-        evidence = [text["level_evidence"].format(phrase=cue.phrases[0], quote=cue.criterion.source.quote,
+        evidence = [text["level_evidence"].format(phrase=cue.phrases[0], quote=shown_quote(cue.criterion.source.quote),
                                                   cite=marker)
                     for cue in choice.cues if (marker := citations.cite(cue.criterion.source))]
         rationale = text["level_need"].format(evidence="; ".join(evidence), level=choice.level, label=label,
@@ -247,7 +249,8 @@ def compose_information(question: str, language: Language, evidence: list[Source
         if marker := citations.cite(ref):
             where = text["page"].format(page=ref.page) if ref.page else text["record"]
             lines.append("- " + text["example" if ref in (examples or []) else "passage"].format(
-                quote=ref.quote, cite=marker, title=citations.titles.get(ref.document, ref.document), where=where))
+                quote=shown_quote(ref.quote), cite=marker, title=citations.titles.get(ref.document, ref.document),
+                where=where))
     parts = [text["from_sources"], *lines] if lines else [text["nothing"]]
     results = []
     for asset in named:

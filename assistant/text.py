@@ -9,6 +9,7 @@
 - `lexical_form`: accents folded, case and everything else kept. For BM25 analysis (`lexical.analyze` lowers and
   stems after it).
 - `identifier_form`: lower-case ASCII, œ → oe. For record ids and catalogue searches.
+- `shown_quote`: footnote marks out. For a quote shown to a reader (the citation keeps the page's own text).
 
 An accent fix belongs to the normaliser whose use it concerns, and nowhere else.
 """
@@ -64,6 +65,15 @@ def identifier_form(text: str) -> str:
     """Lower-case ASCII: 'Québec Œuvre' -> 'quebec oeuvre' (what record ids and catalogue searches compare)."""
     folded = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'"))
     return folded.encode("ascii", "ignore").decode()
+
+
+_FOOTNOTE_MARK = re.compile(r"(?<=\S)\*+(?=[\s,.;:!?»)\]]|$)|(?<=[a-zà-ÿ])[0-9¹²³](?=[\s,.;:!?»)\]]|$)")
+
+
+def shown_quote(quote: str) -> str:
+    """A quote as a reader sees it: without the footnote marks glued to its words («gouvernemental*», «équité2»).
+    The citation keeps the quote as it is on the page, which is what is verified."""
+    return _FOOTNOTE_MARK.sub("", quote)
 
 
 def quote_on_page(quote: str, page_text: str) -> bool:

@@ -275,6 +275,14 @@ def test_an_asset_described_not_named_gets_the_level_the_deck_gives_it_as_an_exa
     assert_well_cited(answer, engine)
 
 
+def test_footnote_marks_are_not_shown_but_the_citations_keep_the_pages_text(engine):
+    answer = engine.ask("Qui est responsable du Programme Service bureautique gouvernemental?")
+    assert any("gouvernemental*" in c.quote for c in answer.citations)  # as on the page, where it is verified
+    assert not re.search(r"gouvernemental\*(?!\*)", answer.answer)  # (** is Markdown bold)
+    assert "Numérique Programme Service bureautique gouvernemental Projet 1" in answer.answer
+    assert_well_cited(answer, engine)
+
+
 def test_a_question_naming_a_program_gets_its_row_of_the_portfolio(engine):
     answer = engine.ask("Le programme Campus numérique relève de quel ministère et combien de projets compte-t-il?")
     assert answer.intent == "question" and [asset.id for asset in answer.assets] == ["campus-numerique"]

@@ -9,12 +9,25 @@ from assistant.evaluation.calibrate import best_threshold, fit_logistic
 from assistant.load import page_text
 from assistant.retrieve import Filters, passes, reciprocal_rank_fusion
 from assistant.settings import Settings
-from assistant.text import detect_language, quote_on_page, sentences
+from assistant.text import detect_language, quote_on_page, sentences, shown_quote
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 # --- Sentences ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("quote, shown", [
+    ("Programme Service bureautique gouvernemental*", "Programme Service bureautique gouvernemental"),
+    ("Accessibilité et équité2 Vise l’offre", "Accessibilité et équité Vise l’offre"),
+    ("intégré au Portefeuille*.", "intégré au Portefeuille."),
+    ("Québec (Québec) G1R 3P7", "Québec (Québec) G1R 3P7"),  # a postal code keeps its digit
+    ("N/Réf. : DA2425-39", "N/Réf. : DA2425-39"),
+    ("Projet 1 : Accès bonifié", "Projet 1 : Accès bonifié"),
+    ("le niveau 3.", "le niveau 3."),
+])
+def test_a_shown_quote_drops_the_footnote_marks_glued_to_its_words(quote, shown):
+    assert shown_quote(quote) == shown
+
 
 def test_sentences_split_on_ends_and_bullets_and_join_wrapped_lines():
     text = ("Première phrase. Deuxième\nphrase, sur deux lignes! • Un point\n  qui continue • ok • "

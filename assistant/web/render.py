@@ -25,6 +25,7 @@ from assistant import (
     conversation_markdown,
     kind_label,
     locate,
+    shown_quote,
 )
 from assistant.web.guard import document_link
 
@@ -125,7 +126,7 @@ def source_label(marker: str, title: str, page: int | None, quote: str) -> str:
 
 
 def citation_choices(answer: Answer) -> list[tuple[str, int]]:
-    return [(source_label(f"[{c.n}]", c.title, c.page, c.quote), c.n) for c in answer.citations]
+    return [(source_label(f"[{c.n}]", c.title, c.page, shown_quote(c.quote)), c.n) for c in answer.citations]
 
 
 def export_link(answers: list[Answer], now: datetime) -> str:
@@ -147,7 +148,7 @@ def record_sources_of(record: CatalogueRecord) -> list[SourceRef]:
 
 def record_source_choices(record: CatalogueRecord, titles: dict[str, str]) -> list[tuple[str, str]]:
     """The record's sources as a list the advisor clicks, each valued `<record id>#<index>`."""
-    return [(source_label(f"{n}.", titles.get(ref.document, ref.document), ref.page, ref.quote),
+    return [(source_label(f"{n}.", titles.get(ref.document, ref.document), ref.page, shown_quote(ref.quote)),
              f"{record.id}#{n - 1}") for n, ref in enumerate(record_sources_of(record), start=1)]
 
 
@@ -176,7 +177,8 @@ def record_html(record: CatalogueRecord, titles: dict[str, str]) -> str:
     sources = []
     for ref in record_sources_of(record):
         page = f", p. {ref.page}" if ref.page else ""
-        sources.append(f"<li>{html_text(titles.get(ref.document, ref.document))}{page} — « {html_text(ref.quote)} » "
+        title = html_text(titles.get(ref.document, ref.document))
+        sources.append(f"<li>{title}{page} — « {html_text(shown_quote(ref.quote))} » "
                        f"<a href='{html_text(document_link(ref.document, ref.page))}' target='_blank' "
                        f"rel='noopener'>ouvrir la page</a></li>")
     return (f"<div class='record' data-record='{html_text(record.id)}'><h3>{html_text(record.display_name)}</h3>"
@@ -235,7 +237,7 @@ def source_view(engine: Engine, source: str, page: int | None, quote: str, title
     settings = engine.settings
     where = f" — page {page}" if page else ""
     header = f"<h3>{html_text(title)}{where}</h3><div class='meta'>{html_text(source)}</div>"
-    quoted = f"<blockquote>« {html_text(quote)} »</blockquote>"
+    quoted = f"<blockquote>« {html_text(shown_quote(quote))} »</blockquote>"
     if not path.resolve().is_relative_to(settings.path(settings.documents_dir).resolve()):  # a catalogue record
         body = record_html(record, titles) if record else "<p>Fiche introuvable dans l’index.</p>"
         return f"<div class='viewer'>{header}{quoted}{body}</div>"
