@@ -50,6 +50,7 @@ from assistant.labels import (  # noqa: E402
     display_name,
     kind_label,
     level_label,
+    status_label,
 )
 from assistant.load import DOCUMENT_SUFFIXES  # noqa: E402
 from assistant.models import (  # noqa: E402
@@ -76,5 +77,5 @@ __all__ = [
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",
     "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown", "display_name", "export_csv",
     "filter_records", "import_into_catalogue", "kind_label", "level_label", "locate", "read_catalogue", "shown_quote",
-    "sources_markdown",
+    "sources_markdown", "status_label",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.decide import Decision, ScoredAsset, why_it_fits
 from assistant.fit import Calibration
-from assistant.labels import ANSWER_TEXT, QUOTED, Language, fit_label, kind_label, level_label
+from assistant.labels import ANSWER_TEXT, QUOTED, Language, fit_label, kind_label, level_label, status_label
 from assistant.levels import LevelChoice
 from assistant.mcn import McnReference
 from assistant.models import (
@@ -82,7 +82,8 @@ def record_facts(record: CatalogueRecord, citations: CitationList,
     stated = set()
     for key, value in optional.items():
         if marker := citations.cite(supporting_source(record, value), record.id):
-            facts.append(text[key].format(value=value) + f" {marker}")
+            shown = status_label(value, language) if key == "status" and value else value
+            facts.append(text[key].format(value=shown) + f" {marker}")
             markers.append(marker)
             stated.add(key)
     return facts, [level_cite, owner_cite, *markers], stated

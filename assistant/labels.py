@@ -5,6 +5,7 @@ Code asks for a label by key and language; no other module spells a level, a kin
 page's own French chrome (tab titles, placeholders, the field names of the record view) lives in its tab module.
 """
 
+import re
 from typing import Literal, get_args
 
 Language = Literal["fr", "en"]
@@ -17,7 +18,7 @@ GENERATORS: tuple[Generator, ...] = get_args(Generator)
 
 LEVEL_LABELS: dict[Language, dict[int, str]] = {
     "fr": {1: "Actif dupliqué", 2: "Actif partagé", 3: "Fondation numérique gouvernementale",
-           4: "Solution d'affaires gouvernementale"},
+           4: "Solution d’affaires gouvernementale"},
     "en": {1: "Duplicated asset", 2: "Shared asset", 3: "Government digital foundation",
            4: "Government business solution"},
 }
@@ -35,6 +36,20 @@ REASON_LABELS: dict[Reason, str] = {
 
 def level_label(level: int | None, language: Language = "fr") -> str | None:
     return LEVEL_LABELS[language].get(level) if level else None
+
+
+# The statuses the portfolio gives, in English; any other status is shown as its record words it.
+_STATUSES_EN = ((re.compile(r"^projet prioritaire (\d{4}-\d{4})$"), "priority project {0}"),
+                (re.compile(r"^nouveau au [Pp]ortefeuille (\d{4}-\d{4})$"), "new in the {0} portfolio"))
+
+
+def status_label(status: str, language: Language = "fr") -> str:
+    """A record's status in the answer's language."""
+    if language == "en":
+        for pattern, english in _STATUSES_EN:
+            if found := pattern.match(status):
+                return english.format(*found.groups())
+    return status
 
 
 def kind_label(kind: Kind, language: Language = "fr", capitalized: bool = False) -> str:
@@ -82,11 +97,11 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
                       "d’organismes qui l’utilisent ({levels}). {aeg}",
         "aeg": "L’équipe de l’AEG accompagne l’organisme pour identifier le niveau applicable {cite}.",
         "step_check": "Étape 1 : vérifier que « {name} » comble le besoin, en tout ou en partie {cite}.",
-        "step_contact_owner": "Communiquer avec {owner}, responsable de « {name} » {cite}.",
+        "step_contact_owner": "Communiquer avec l’organisme responsable de « {name} » : {owner} {cite}.",
         "step_contact_unknown": "Communiquer avec l’organisme responsable de « {name} » ; les sources ne le nomment "
                                 "pas, le MCN peut l’indiquer {cite}.",
-        "step_similar": "Étape 2 : vérifier avec {owner} si « {name} » peut être mis en commun avec votre besoin "
-                        "{cite}.",
+        "step_similar": "Étape 2 : vérifier avec l’organisme responsable de « {name} » ({owner}) si l’initiative "
+                        "peut être mise en commun avec votre besoin {cite}.",
         "step_none_found": "Étape 1 : aucun actif existant du catalogue ne comble ce besoin {cite}.",
         "step_others": "Étape 2 : vérifier si d’autres organismes publics ont des besoins similaires ou une "
                        "initiative similaire {cite}.",
@@ -174,7 +189,7 @@ def fit_label(probability: float, band: Band, as_percent: bool, language: Langua
 EXPORT_TEXT: dict[Language, dict[str, str]] = {
     "fr": {"sources": "Sources :", "title": "Conversation avec l’assistant de mutualisation",
            "exported": "Exportée le"},
-    "en": {"sources": "Sources:", "title": "Conversation with the pooling assistant", "exported": "Exported"},
+    "en": {"sources": "Sources:", "title": "Conversation with the mutualisation assistant", "exported": "Exported"},
 }
 
 
@@ -191,7 +206,7 @@ PANEL_TEXT: dict[Language, dict[str, str]] = {
            "basis_need": "d’après la formulation du besoin", "basis_none": "les sources ne tranchent pas"},
     "en": {"assets": "Suggested assets", "no_assets": "No catalogue asset meets this need.",
            "no_assets_question": "No catalogue record is named in this answer.",
-           "level": "Suggested pooling level", "no_level": "Not settled by the sources",
+           "level": "Suggested mutualisation level", "no_level": "Not settled by the sources",
            "steps": "Next steps", "owner": "Owner", "status": "Status", "fit": "Estimated fit",
            "covers": "Covers", "contact": "Contact",
            "verified": "Record updated on", "sources": "Sources", "unknown": "not stated", "level_of": "Level",

@@ -85,7 +85,7 @@ def test_feedback_is_stored_with_the_answer_and_exported_as_csv(client, web_home
 
 def test_feedback_without_a_rating_is_refused(client):
     client.predict(NEED, [], "", "", "", api_name="/chat")
-    assert client.predict(0, None, "", "", api_name="/feedback") == "Choisissez 👍 ou 👎."
+    assert client.predict(0, None, "", "", api_name="/feedback") == "Choisissez « Utile » ou « À corriger »."
 
 
 def test_the_catalogue_search_filters_records(client):

@@ -188,7 +188,7 @@ def test_feedback_and_export_from_the_page(page, web_home, screenshots):
     assert re.search(r"^- \[1\] .+ \(corpus/documents/.+\.pdf, p\. \d+\) — « ", markdown, re.MULTILINE)
 
     page.get_by_text("Votre avis sur une réponse").click()
-    page.get_by_label("👎 À corriger").check()
+    page.get_by_label("À corriger", exact=True).check()
     choose(page, "#reason", "Mauvais niveau")
     page.locator("#comment textarea").fill("Le niveau attendu est 2.")
     page.locator("#send-feedback").click()
@@ -205,15 +205,15 @@ def test_the_chats_own_thumbs_open_the_form_on_that_answer_and_clearing_forgets_
     expect(page.locator("#assets h3")).to_be_visible(timeout=60_000)
     ask(page, NEED)
     expect(page.locator("#assets")).to_contain_text("Service d’authentification gouvernementale", timeout=60_000)
-    page.locator("#chat button[aria-label='Dislike']").first.click()  # on the first answer
+    page.locator("#chat button[aria-label=\"Je n'aime pas\"]").first.click()  # on the first answer
     expect(page.locator("#feedback-target input")).to_have_value(re.compile(r"^1\. Nous devons publier"))
-    expect(page.get_by_label("👎 À corriger")).to_be_checked()
+    expect(page.get_by_label("À corriger", exact=True)).to_be_checked()
     page.locator("#send-feedback").click()
     expect(page.locator("#feedback-status")).to_contain_text("avis n°", timeout=30_000)
     stored = FeedbackStore(web_home / "data" / "feedback.sqlite3").all()[-1]
     assert stored.rating == "down" and stored.answer.question.startswith("Nous devons publier")
 
-    page.locator("#chat button[aria-label='Clear']").click()
+    page.locator("#chat button[aria-label='Effacer la conversation']").click()
     expect(page.locator("#assets")).to_be_empty()
     expect(page.locator("#export a")).to_have_count(0)
     page.locator("#send-feedback").click()
@@ -306,4 +306,17 @@ def test_a_phone_screen_scrolls_no_page_sideways_and_breaks_no_word(browser, web
     })""")
     assert broken == []
     page.screenshot(path=screenshots / "catalogue-telephone.png")
+    context.close()
+
+
+def test_the_chats_own_buttons_speak_french_whatever_the_browsers_language(browser, web_app):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(web_app)
+    expect(page.locator("#send")).to_be_visible(timeout=60_000)
+    answered(page, NEED)
+    labels = page.evaluate("() => [...document.querySelectorAll('#chat button[aria-label]')]"
+                           ".map(button => button.getAttribute('aria-label'))")
+    assert "Copier le message" in labels and "Effacer la conversation" in labels
+    assert not {"Copy message", "Clear", "Like", "Dislike"} & set(labels)
     context.close()

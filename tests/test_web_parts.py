@@ -25,6 +25,7 @@ from assistant.feedback import (
     export_csv,
     spreadsheet_safe,
 )
+from assistant.labels import status_label
 from assistant.load import LoadError, page_text
 from assistant.models import Answer, AssetResult, Citation, SuggestedLevel
 from assistant.pages import render_page, to_pixels
@@ -492,7 +493,7 @@ def test_conversation_markdown_has_a_heading_and_the_sources_per_question():
 def test_conversation_markdown_is_in_english_only_when_every_answer_is():
     when = datetime(2025, 6, 1, 8, 5)
     english = conversation_markdown([make_answer(language="en"), make_answer(language="en")], when)
-    assert english.startswith("# Conversation with the pooling assistant\n")
+    assert english.startswith("# Conversation with the mutualisation assistant\n")
     assert "Exported 2025-06-01T08:05" in english
     mixed = conversation_markdown([make_answer(language="en"), make_answer(language="fr")], when)
     assert mixed.startswith("# Conversation avec l’assistant de mutualisation\n")
@@ -648,6 +649,19 @@ def test_a_contact_page_is_a_link_and_anything_else_text(contact, link):
     assert "href='javascript" not in shown
 
 
+@pytest.mark.parametrize("status, language, shown", [
+    ("projet prioritaire 2025-2026", "en", "priority project 2025-2026"),
+    ("nouveau au Portefeuille 2025-2026", "en", "new in the 2025-2026 portfolio"),
+    ("projet prioritaire 2025-2026", "fr", "projet prioritaire 2025-2026"),
+    ("En service", "en", "En service"),  # a status the portfolio does not give: as its record words it
+])
+def test_statuses_are_shown_in_the_answers_language(status, language, shown):
+    assert status_label(status, language) == shown
+    answer = make_answer(language=language, assets=[
+        AssetResult(id="p", name="Portal", kind="project", score=0.9, owner="MCN", status=status, fits=True)])
+    assert f"{'Status' if language == 'en' else 'Statut'}: {shown}" in asset_cards(answer).replace(" :", ":")
+
+
 def test_asset_cards_in_english_use_english_labels():
     answer = make_answer(language="en", assets=[
         AssetResult(id="p", name="Portal", kind="program", score=0.2, owner=None, status=None, fits=False,
@@ -692,7 +706,7 @@ def test_level_markdown_shows_the_level_its_basis_and_the_escaped_rationale():
 
 def test_level_markdown_without_a_level_in_english():
     answer = make_answer(language="en", suggested_level=SuggestedLevel(basis="none", rationale="Unclear."))
-    assert level_markdown(answer) == ("## Suggested pooling level\n**Not settled by the sources** "
+    assert level_markdown(answer) == ("## Suggested mutualisation level\n**Not settled by the sources** "
                                       "(the sources do not settle it)\n\nUnclear.")
 
 

@@ -19,7 +19,7 @@ from assistant.web.chat import ChatTab, create_chat_tab
 from assistant.web.documents import DocumentsTab, create_documents_tab
 from assistant.web.guard import Guard
 from assistant.web.render import html_text
-from assistant.web.theme import CSS, THEME
+from assistant.web.theme import CSS, FRENCH_CHROME, GRADIO_FRENCH, THEME
 
 __all__ = ["TITLE", "asgi_app", "build_app", "serve"]
 
@@ -81,9 +81,9 @@ def asgi_app(engine: Engine) -> Guard:
         FastAPI(docs_url=None, redoc_url=None, openapi_url=None), blocks, path="",
         server_name=settings.web_host, server_port=settings.web_port, auth=settings.web_login,
         auth_message=f"{TITLE} : connectez-vous.", allowed_paths=[str(documents)],
-        footer_links=[], run_history=False, theme=THEME, css=CSS, ssr_mode=False, pwa=False, mcp_server=False,
-        enable_monitoring=False)
-    return Guard(server, documents, settings.home)
+        footer_links=[], run_history=False, theme=THEME, css=CSS, i18n=GRADIO_FRENCH, ssr_mode=False, pwa=False,
+        mcp_server=False, enable_monitoring=False)
+    return Guard(server, documents, settings.home, FRENCH_CHROME)
 
 
 def serve(engine: Engine) -> None:

@@ -56,7 +56,7 @@ def send_feedback(store: FeedbackStore, target: int | None, rating: str | None, 
     if answer is None:
         return "Posez d’abord une question : l’avis porte sur une réponse."
     if rating not in ("up", "down"):
-        return "Choisissez 👍 ou 👎."
+        return "Choisissez « Utile » ou « À corriger »."
     try:
         feedback = Feedback.model_validate({"rating": rating, "reason": reason or None, "comment": comment or "",
                                             "answer": answer})
@@ -81,8 +81,8 @@ def create_feedback_form(engine: Engine, chat_box: gr.Chatbot, turns_state: gr.S
         form = FeedbackForm(
             box=box,
             target=gr.Dropdown([], label="Réponse évaluée", elem_id="feedback-target"),
-            rating=gr.Radio([("👍 Utile", "up"), ("👎 À corriger", "down")], label="Évaluation", elem_id="rating"),
-            reason=gr.Dropdown(REASON_CHOICES, value="", label="Raison (si 👎)", elem_id="reason"),
+            rating=gr.Radio([("Utile", "up"), ("À corriger", "down")], label="Évaluation", elem_id="rating"),
+            reason=gr.Dropdown(REASON_CHOICES, value="", label="Raison (si « À corriger »)", elem_id="reason"),
             comment=gr.Textbox(label="Commentaire", lines=2, elem_id="comment", max_length=COMMENT_LIMIT),
             send=gr.Button("Envoyer l’avis", elem_id="send-feedback"),
             status=gr.Markdown(elem_id="feedback-status"))

@@ -67,12 +67,18 @@ def _is_html(start: Message) -> bool:
                for key, value in start.get("headers", []))
 
 
-class _CleanedPage:
-    """The `send` of one GET response: an HTML page is held whole and cleaned; anything else (event streams,
-    files) goes straight on."""
+def with_first_script(page: str, script: str) -> str:
+    """The page with `script` first in its head, before the page's own scripts run."""
+    return page.replace("<head>", "<head>" + script, 1) if script else page
 
-    def __init__(self, send: Send):
+
+class _CleanedPage:
+    """The `send` of one GET response: an HTML page is held whole, cleaned and given the first script; anything
+    else (event streams, files) goes straight on."""
+
+    def __init__(self, send: Send, first_script: str):
         self.send = send
+        self.first_script = first_script
         self.start: Message | None = None
         self.chunks: list[bytes] = []
 
@@ -88,7 +94,8 @@ class _CleanedPage:
         self.chunks.append(message.get("body", b""))
         if message.get("more_body"):
             return
-        body = strip_external_references(b"".join(self.chunks).decode("utf-8")).encode("utf-8")
+        page = strip_external_references(b"".join(self.chunks).decode("utf-8"))
+        body = with_first_script(page, self.first_script).encode("utf-8")
         headers: list[Any] = [(k, v) for k, v in self.start["headers"] if k.lower() != b"content-length"]
         await self.send({"type": "http.response.start", "status": self.start["status"],
                          "headers": [*headers, (b"content-length", str(len(body)).encode())]})
@@ -96,12 +103,14 @@ class _CleanedPage:
 
 
 class Guard:
-    """ASGI middleware: refuses file requests outside the documents folder and cleans the page template."""
+    """ASGI middleware: refuses file requests outside the documents folder, cleans the page template and puts
+    `first_script` first in it."""
 
-    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path):
+    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str = ""):
         self.app = app
         self.documents_dir = documents_dir
         self.home = home
+        self.first_script = first_script
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,4 +124,4 @@ class Guard:
             return await send({"type": "http.response.body", "body": REFUSED_BODY})
         if scope["method"] != "GET":
             return await self.app(scope, receive, send)
-        return await self.app(scope, receive, _CleanedPage(send))
+        return await self.app(scope, receive, _CleanedPage(send, self.first_script))

@@ -26,6 +26,7 @@ from assistant import (
     kind_label,
     locate,
     shown_quote,
+    status_label,
 )
 from assistant.web.guard import document_link
 
@@ -82,12 +83,13 @@ def asset_cards(answer: Answer) -> str:
             details.append(f"{words['verified']} {asset.verified.isoformat()}")
         if asset.contact:
             details.append(f"{words['contact']}{colon}{contact_link(asset.contact)}")
+        status = status_label(asset.status, answer.language) if asset.status else words["unknown"]
         cards.append(
             f"<div class='card{'' if asset.fits else ' low'}' data-asset='{html_text(asset.id)}'>"
             f"<h4>{html_text(asset.display_name)}</h4>"
             f"<span class='badge'>{kind_label(asset.kind, answer.language, capitalized=True)}</span>{level}"
             f"<div class='meta'>{words['owner']}{colon}{html_text(asset.owner or words['unknown'])}"
-            f" · {words['status']}{colon}{html_text(asset.status or words['unknown'])}</div>"
+            f" · {words['status']}{colon}{html_text(status)}</div>"
             + (f"<div class='meta'>{words['fit']}{colon}{html_text(asset.fit_label)}</div>" if asset.fit_label else "")
             + (f"<div class='meta'>{html_text(markers)}</div>" if markers else "")
             + "".join(f"<div class='meta'>{detail}</div>" for detail in details) + "</div>")
@@ -136,7 +138,7 @@ def export_link(answers: list[Answer], now: datetime) -> str:
     data = base64.b64encode(conversation_markdown(answers, now).encode("utf-8")).decode()
     name = f"conversation-{now:%Y-%m-%d-%H%M}.md"
     return (f"<a class='export' download='{name}' href='data:text/markdown;charset=utf-8;base64,{data}'>"
-            f"⬇ Exporter la conversation (Markdown, avec les sources)</a>")
+            f"Exporter la conversation (Markdown, avec les sources)</a>")
 
 
 # --- Catalogue records and indexed documents -----------------------------------------------------------

@@ -29,3 +29,10 @@ CSS = """
   .ask-row > * {flex: 1 1 100% !important; min-width: 100% !important;}
 }
 """
+
+# Gradio words its own buttons («Copy message», «Clear») in the browser's language; the page is in French, so are
+# they. The guard puts it first in the page's head, before Gradio's scripts read the language.
+FRENCH_CHROME = ("<script>Object.defineProperty(Navigator.prototype, 'language', {get: () => 'fr'});"
+                 "Object.defineProperty(Navigator.prototype, 'languages', {get: () => ['fr']});</script>")
+# Gradio's French lacks these words of its chatbot.
+GRADIO_FRENCH = gr.I18n(fr={"chatbot.copy_message": "Copier le message", "chatbot.copied_message": "Message copié"})
