@@ -52,3 +52,11 @@ def test_the_cli_starts_without_the_models_the_index_or_the_evaluation():
     probe = f"import sys, assistant.cli; print([m for m in {heavy!r} if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_env_example_documents_every_setting():
+    from assistant.settings import Settings
+
+    documented = (REPO / ".env.example").read_text(encoding="utf-8")
+    missing = [name for name in Settings.model_fields if f"# ASSISTANT_{name.upper()}=" not in documented]
+    assert missing == []
