@@ -11,6 +11,7 @@ from assistant.decide import Decision, ScoredAsset, why_it_fits
 from assistant.fit import Calibration
 from assistant.labels import ANSWER_TEXT, QUOTED, Language, fit_label, kind_label, level_label, status_label
 from assistant.levels import LevelChoice
+from assistant.lexical import analyze
 from assistant.mcn import McnReference
 from assistant.models import (
     Answer,
@@ -23,6 +24,8 @@ from assistant.models import (
 )
 from assistant.profiles import TermWeights
 from assistant.text import match_form, shown_quote
+
+DESCRIBING_TERMS = 3  # uncommon terms a quote shares with a record's description to say what the record does
 
 
 @dataclass
@@ -56,12 +59,14 @@ def supporting_source(record: CatalogueRecord, value: str | None) -> SourceRef |
     return next((ref for ref in record.sources if folded in match_form(ref.quote)), None)
 
 
-def describing_source(record: CatalogueRecord, least_shared_words: int = 5) -> SourceRef | None:
-    """The record's source that says most about what it is: the quote sharing most words with its
-    description, if it shares enough of them to describe it at all."""
-    words = set(match_form(record.description).split())
-    best = max(record.sources, key=lambda ref: len(words & set(match_form(ref.quote).split())))
-    return best if len(words & set(match_form(best.quote).split())) >= least_shared_words else None
+def describing_source(record: CatalogueRecord, weights: TermWeights,
+                      least_shared_terms: int = DESCRIBING_TERMS) -> SourceRef | None:
+    """The record's source that says most about what it is: the quote sharing most uncommon terms with its
+    description, if it shares enough of them to describe it at all (a cover letter that names the ministry shares
+    only common words with it)."""
+    terms = weights.distinctive(set(analyze(record.description)))
+    best = max(record.sources, key=lambda ref: len(terms & set(analyze(ref.quote))))
+    return best if len(terms & set(analyze(best.quote))) >= least_shared_terms else None
 
 
 def record_facts(record: CatalogueRecord, citations: CitationList,
@@ -99,7 +104,7 @@ def why_line(record: CatalogueRecord, need: str | None, citations: CitationList,
         quoted = ", ".join(QUOTED[language].format(word) for word in words)
         line = text["covers"].format(words=quoted, quote=shown_quote(covering.quote), cite=marker)
         return words, "   > " + line, marker
-    evidence = describing_source(record)
+    evidence = describing_source(record, weights)
     # Cited only when shown: a quote that merely repeats the name adds nothing to the card.
     shown = evidence if evidence and match_form(record.name) not in match_form(evidence.quote) else None
     if shown and (marker := citations.cite(shown, record.id)):

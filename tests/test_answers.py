@@ -191,6 +191,8 @@ def test_a_login_need_finds_the_authentication_service(engine):
     assert answer.suggested_level.level == 3 and answer.suggested_level.basis == "asset"
     assert "il est utilisé pour construire une solution d’affaires" in answer.suggested_level.rationale
     assert any("entrer en contact avec l’OP responsable" in c.quote for c in answer.citations)
+    # What a record does is said from a quote about it, never from the cover letter that names its ministry.
+    assert "vous trouverez, ci-joint" not in answer.answer
     assert_well_cited(answer, engine)
 
 
