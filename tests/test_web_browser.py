@@ -103,6 +103,7 @@ def test_a_need_gets_assets_and_a_citation_opens_its_page(page, web_app, screens
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     page.locator("#viewer").scroll_into_view_if_needed()
     page.screenshot(path=screenshots / "3-citation.png", full_page=True)
+    page.locator("#viewer").screenshot(path=screenshots / "3-source.png")  # the user guide shows this one
     assert only_local_requests(page, web_app) == []
 
 
