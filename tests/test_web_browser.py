@@ -321,3 +321,33 @@ def test_the_chats_own_buttons_speak_french_whatever_the_browsers_language(brows
     assert "Copier le message" in labels and "Effacer la conversation" in labels
     assert not {"Copy message", "Clear", "Like", "Dislike"} & set(labels)
     context.close()
+
+
+def test_a_click_on_a_citation_marker_opens_its_page_beside_the_answer(screen, screenshots):
+    answered(screen, NEED)
+    screen.wait_for_timeout(300)
+    answer = screen.locator('#chat [data-testid="bot"]').last
+    verdict = answer.locator("strong").first
+    before = verdict.bounding_box()
+    marker = answer.locator('a[href="#source-2"]').first
+    expect(marker).to_have_text("[2]")
+    label = screen.locator("#citations label").nth(1).inner_text()
+    title, number = re.match(r"\[2\] (.+), p\. (\d+) — « ", label).groups()
+    marker.click()
+    expect(screen.locator("#viewer h3")).to_have_text(f"{title} — page {number}", timeout=30_000)
+    expect(screen.locator("#viewer img")).to_be_visible()
+    if screen.screen_name == "large":  # beside the answer, which has not moved
+        after = verdict.bounding_box()
+        assert abs(after["y"] - before["y"]) <= 4 and in_view(screen, after)
+        viewer = screen.locator("#viewer").bounding_box()
+        assert viewer["x"] > before["x"] + before["width"] and viewer["y"] < screen.viewport_size["height"]
+        screen.screenshot(path=screenshots / "source-beside-answer.png")
+    assert len(screen.context.pages) == 1  # no tab opened
+
+
+def test_only_the_latest_answer_links_its_markers(page):
+    answered(page, NEED)
+    answered(page, "Nous devons publier nos appels d’offres et recevoir les soumissions en ligne")
+    answers = page.locator('#chat [data-testid="bot"]')
+    assert answers.first.locator('a[href^="#source-"]').count() == 0 and "[1]" in answers.first.inner_text()
+    assert answers.last.locator('a[href^="#source-"]').count() > 0

@@ -15,7 +15,7 @@ import gradio as gr
 
 from assistant import AskError, Engine
 from assistant.web.catalogue import CatalogueTab, create_catalogue_tab
-from assistant.web.chat import ChatTab, create_chat_tab
+from assistant.web.chat import OPEN_CITED_SOURCE, ChatTab, create_chat_tab
 from assistant.web.documents import DocumentsTab, create_documents_tab
 from assistant.web.guard import Guard
 from assistant.web.render import html_text
@@ -81,8 +81,8 @@ def asgi_app(engine: Engine) -> Guard:
         FastAPI(docs_url=None, redoc_url=None, openapi_url=None), blocks, path="",
         server_name=settings.web_host, server_port=settings.web_port, auth=settings.web_login,
         auth_message=f"{TITLE} : connectez-vous.", allowed_paths=[str(documents)],
-        footer_links=[], run_history=False, theme=THEME, css=CSS, i18n=GRADIO_FRENCH, ssr_mode=False, pwa=False,
-        mcp_server=False, enable_monitoring=False)
+        footer_links=[], run_history=False, theme=THEME, css=CSS, js=OPEN_CITED_SOURCE, i18n=GRADIO_FRENCH,
+        ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False)
     return Guard(server, documents, settings.home, FRENCH_CHROME)
 
 

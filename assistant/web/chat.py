@@ -2,7 +2,7 @@
 next steps) with the sources an advisor clicks to see each quote on its page."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +29,12 @@ from assistant.web.render import (
     asset_cards,
     citation_choices,
     level_markdown,
+    linked_markers,
     markdown_text,
     owner_choices,
     source_view,
     steps_markdown,
+    unlinked_markers,
 )
 
 log = logging.getLogger("assistant.web")
@@ -46,8 +48,19 @@ EXAMPLES = [
 SEARCHING = "_Recherche dans le catalogue et les documents…_"
 UNEXPECTED = "Une erreur inattendue s’est produite; le détail est dans le journal du serveur."
 
-Message = dict[str, str]  # one message of the chat: role and Markdown content
+Message = dict[str, Any]  # one message of the chat: role and Markdown content (text, or parts with text)
 # Once an answer is in, the chat (and, on a phone, the page) shows where it starts (its verdict), not where it ends.
+# A click on [n] in the latest answer opens that source beside the conversation (the Sources list's choice n).
+OPEN_CITED_SOURCE = """() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('#chat a[href^="#source-"]');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const choice = document.querySelector(`#citations input[value="${link.hash.slice('#source-'.length)}"]`);
+    if (choice) { choice.click(); document.querySelector('#viewer').scrollIntoView({block: 'nearest'}); }
+  }, true);
+}"""
 SHOW_ANSWER_START = """() => {
   const answers = document.querySelectorAll('#chat [data-testid="bot"]');
   if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
@@ -121,6 +134,17 @@ def view_citation(engine: Engine, citation: Citation) -> str:
                        engine.document_titles())
 
 
+def rewritten(message: Message, change: Callable[[str], str]) -> Message:
+    """A chat message with `change` applied to its text (Gradio hands a message back as a string, or as a list of
+    parts of which the text ones have a "text")."""
+    content = message["content"]
+    if isinstance(content, str):
+        return {**message, "content": change(content)}
+    parts = [{**part, "text": change(part["text"])} if isinstance(part, dict) and "text" in part else part
+             for part in content]
+    return {**message, "content": parts}
+
+
 def written_replies(engine: Engine, question: str, turns: Turns, filters: Filters, generator: Generator | None,
                     chat: list[Message]) -> Iterator[list[Message] | Answer]:
     """The chat each time the reply grows (a Restart withdraws the model's text and says why, before the checked
@@ -172,6 +196,8 @@ def responder(engine: Engine, tab: ChatTab):
             yield failed(chat, turns, UNEXPECTED)
             return
         assert answer is not None  # written_replies raises when no Answer comes
+        chat = [*(rewritten(message, unlinked_markers) for message in chat[:-1]),
+                rewritten(chat[-1], linked_markers)]
         turns = [*turns, answer]
         yield {tab.chat: chat, tab.turns: turns, **tab.panel.showing(answer), **tab.tools.showing(turns)}
 
@@ -179,11 +205,13 @@ def responder(engine: Engine, tab: ChatTab):
 
 
 def create_sources_panel() -> SourcesPanel:
+    """The source an advisor opens comes first, beside the conversation; then the answer's panels."""
+    viewer = gr.HTML(elem_id="viewer")
     return SourcesPanel(assets=gr.HTML(elem_id="assets"),
                         level=gr.Markdown(elem_id="level", latex_delimiters=[]),
                         steps=gr.Markdown(elem_id="steps", latex_delimiters=[]),
                         citations=gr.Radio([], label="Sources — cliquez pour vérifier", elem_id="citations"),
-                        viewer=gr.HTML(elem_id="viewer"))
+                        viewer=viewer)
 
 
 def create_filters(settings: Settings) -> ChatFilters:
@@ -241,7 +269,7 @@ def create_chat_tab(engine: Engine, turns_state: gr.State) -> ChatTab:
                 clear = gr.Button("Nouvelle conversation", size="sm")
                 export = create_export_panel()
             feedback = create_feedback_form(engine, chat_box, turns_state)
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_id="panels"):
             panel = create_sources_panel()
     tab = ChatTab(turns=turns_state, chat=chat_box, question=question, send=send, filters=filters, clear=clear,
                   tools=AdvisorTools(export=export, feedback=feedback), panel=panel)

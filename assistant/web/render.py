@@ -51,6 +51,20 @@ def markdown_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace("[", "\\[")
 
 
+_MARKER = re.compile(r"\\\[(\d+)\]")  # [n] as markdown_text leaves it: \[n]
+_LINKED_MARKER = re.compile(r"\[\\\[(\d+)\\\]\]\(#source-\d+\)")
+
+
+def linked_markers(markdown: str) -> str:
+    """The [n] of an answer (as markdown_text leaves them) as links that open source n beside the conversation."""
+    return _MARKER.sub(lambda found: f"[\\[{found[1]}\\]](#source-{found[1]})", markdown)
+
+
+def unlinked_markers(markdown: str) -> str:
+    """An earlier answer's [n] back to text: the sources beside the conversation are the latest answer's."""
+    return _LINKED_MARKER.sub(lambda found: f"\\[{found[1]}]", markdown)
+
+
 def safe_url(url: str | None) -> str | None:
     return url if url and re.match(r"^https?://", url) else None
 
