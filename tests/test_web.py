@@ -35,7 +35,8 @@ def test_a_need_in_gives_assets_and_citations_out_streamed(client):
     chat, _, assets, level, steps, _, _, export, _ = job.result(timeout=120)
     assert len(job.outputs()) >= 3, "the reply arrives in pieces, not at once"
     reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
-    assert "Service d’authentification gouvernementale" in reply and re.search(r"\[\d+\]", reply)
+    assert "Service d’authentification gouvernementale" in reply
+    assert re.search(r"\[\\\[\d+\\\]\]\(#source-\d+\)", reply)  # each [n] opens its source
     assert "class='card'" in assets and "Service d’authentification gouvernementale (SAG)" in assets
     assert "Niveau 3 – Fondation numérique gouvernementale" in assets and "Pertinence estimée" in assets
     assert "3 – Fondation numérique gouvernementale" in level
