@@ -95,6 +95,12 @@ def test_a_need_gets_assets_and_a_citation_opens_its_page(page, web_app, screens
     image = page.locator("#viewer img")
     expect(image).to_be_visible(timeout=30_000)
     assert image.evaluate("img => img.complete && img.naturalWidth") > 500, "the page image is really drawn"
+    narrow = image.bounding_box()["width"]
+    image.click()  # enlarged to the window to read a table, then back
+    expect(image).to_be_focused()
+    assert image.bounding_box()["width"] > 0.9 * page.viewport_size["width"] > narrow
+    page.keyboard.press("Tab")  # the keyboard closes it too
+    assert image.bounding_box()["width"] == pytest.approx(narrow, abs=2)
     expect(page.locator("#viewer h3")).to_have_text(f"{title} — page {number}")
     expect(page.locator("#viewer")).to_contain_text("Passage surligné sur la page.")
     href = page.locator("#viewer a", has_text="Ouvrir le document").get_attribute("href")

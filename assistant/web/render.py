@@ -223,7 +223,9 @@ def document_rows(documents: list[IndexedSource]) -> list[list[str | int]]:
 # --- A source, as an advisor checks it -----------------------------------------------------------------
 
 def page_image_html(png: bytes) -> str:
-    return f"<img alt='page' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+    """The page as an image; a click (or Tab) enlarges it to the window to read a table, Tab shrinks it back."""
+    return (f"<img alt='La page du document, le passage cité surligné (cliquer pour agrandir)' tabindex='0' "
+            f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
 
 
 def _marked_text(path: Path, quote: str) -> str:

@@ -17,7 +17,9 @@ CSS = """
 .badge {display: inline-block; border-radius: 4px; padding: 0 6px; margin-right: 4px; font-size: 0.85em;
         background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary);}
 .card.low {border-style: dashed;}
-.viewer img {width: 100%; border: 1px solid var(--border-color-primary);}
+.viewer img {width: 100%; border: 1px solid var(--border-color-primary); cursor: zoom-in;}
+.viewer img:focus {position: fixed; inset: 2vh 2vw; width: 96vw; height: 96vh; object-fit: contain; z-index: 1000;
+                   background: var(--background-fill-primary); cursor: zoom-out; outline: 3px solid #1d4ed8;}
 .viewer blockquote {border-left: 4px solid #ffd600; margin: 6px 0; padding: 2px 8px;}
 #citations .wrap {max-height: 340px; overflow-y: auto;}
 .record dt {font-weight: 600;} .record dd {margin: 0 0 6px 0;}
