@@ -32,15 +32,16 @@ def exported_markdown(export_html: str) -> str:
 
 def test_a_need_in_gives_assets_and_citations_out_streamed(client):
     job = client.submit(NEED, [], "", "", "", api_name="/chat")
-    chat, _, assets, level, steps, _, _, export, _ = job.result(timeout=120)
+    chat, _, assets, _, _, export, _ = job.result(timeout=120)
     assert len(job.outputs()) >= 3, "the reply arrives in pieces, not at once"
     reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
     assert "Service d’authentification gouvernementale" in reply
     assert re.search(r"\[\\\[\d+\\\]\]\(#source-\d+\)", reply)  # each [n] opens its source
     assert "class='card'" in assets and "Service d’authentification gouvernementale (SAG)" in assets
     assert "Niveau 3 – Fondation numérique gouvernementale" in assets and "Pertinence estimée" in assets
-    assert "3 – Fondation numérique gouvernementale" in level
-    assert "Étape 1" in steps
+    decision = reply.split("<details>")[0]  # the decision first, the rest folded
+    assert "**Niveau de mutualisation suggéré :** 3 – Fondation numérique gouvernementale" in decision
+    assert "**Prochaine étape :** Étape 1" in decision
     markdown = exported_markdown(export)
     assert markdown.startswith("# Conversation avec l’assistant de mutualisation")
     assert f"## 1. {NEED}" in markdown

@@ -36,13 +36,12 @@ from assistant.web.render import (
     asset_cards,
     citation_choices,
     contact_link,
+    decision_markdown,
     export_link,
     html_text,
-    level_markdown,
     markdown_text,
     record_html,
     safe_url,
-    steps_markdown,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -696,26 +695,38 @@ def test_asset_cards_without_assets_say_so(language, intent, message):
     assert "class='card'" not in markup
 
 
-def test_level_markdown_shows_the_level_its_basis_and_the_escaped_rationale():
+SHOWN = ("**Un actif existant répond : SEAO.** \\[1]\n\n## Actifs et initiatives\n1. **SEAO** \\[1] — actif\n\n"
+         "## Niveau de mutualisation suggéré : 4\nVoir \\[2].\n\n## Prochaines étapes\n1. Étape 1 \\[3].")
+
+
+def test_a_need_shows_its_decision_first_and_folds_the_rest():
     answer = make_answer(suggested_level=SuggestedLevel(level=3, label="Fondation numérique gouvernementale",
-                                                        basis="need", rationale="Voir <b>ceci</b> [1]."))
-    assert level_markdown(answer) == ("## Niveau de mutualisation suggéré\n"
-                                      "**3 – Fondation numérique gouvernementale** (d’après la formulation du besoin)"
-                                      "\n\nVoir &lt;b>ceci&lt;/b> \\[1].")
+                                                        basis="need", rationale="Voir <b>ceci</b> [2]."),
+                         next_steps=["Contacter <l’organisme> [3]", "Vérifier & confirmer"])
+    shown = decision_markdown(answer, SHOWN)
+    decision, details = shown.split("<details>")
+    assert decision.startswith("**Un actif existant répond : SEAO.** \\[1]")
+    assert ("**Niveau de mutualisation suggéré :** 3 – Fondation numérique gouvernementale "
+            "(d’après la formulation du besoin) \\[2]") in decision
+    assert "**Prochaine étape :** Contacter &lt;l’organisme> \\[3]" in decision and "Vérifier" not in decision
+    assert "## Actifs" not in decision  # each asset, the level's criteria and every step are folded
+    assert details.startswith("<summary>Détails : chaque actif")
+    assert "## Actifs et initiatives\n1. **SEAO**" in details and "## Prochaines étapes" in details
+    assert details.rstrip().endswith("</details>")
 
 
-def test_level_markdown_without_a_level_in_english():
-    answer = make_answer(language="en", suggested_level=SuggestedLevel(basis="none", rationale="Unclear."))
-    assert level_markdown(answer) == ("## Suggested mutualisation level\n**Not settled by the sources** "
-                                      "(the sources do not settle it)\n\nUnclear.")
+def test_the_decision_in_english_and_without_a_level():
+    answer = make_answer(language="en", suggested_level=SuggestedLevel(basis="none", rationale="Unclear."),
+                         next_steps=[])
+    decision = decision_markdown(answer, SHOWN).split("<details>")[0]
+    assert "**Suggested mutualisation level:** Not settled by the sources\n" in decision
+    assert "Next step" not in decision
 
 
-def test_steps_markdown_numbers_the_escaped_steps():
-    answer = make_answer(next_steps=["Contacter <l’organisme>", "Vérifier & confirmer"])
-    assert steps_markdown(answer) == ("## Prochaines étapes\n1. Contacter &lt;l’organisme>\n"
-                                      "2. Vérifier &amp; confirmer")
-    assert steps_markdown(make_answer(language="en", next_steps=["Call them"])) == "## Next steps\n1. Call them"
-    assert steps_markdown(make_answer(next_steps=[])) == ""
+def test_an_answer_without_sections_is_shown_as_it_is():
+    question = make_answer(intent="question", verdict="information")
+    assert decision_markdown(question, SHOWN) == SHOWN  # a question about the documents
+    assert decision_markdown(make_answer(), "A model's prose [1].") == "A model's prose [1]."
 
 
 def test_citation_choices_label_and_value():

@@ -28,12 +28,11 @@ from assistant.web.render import (
     LEVEL_CHOICES,
     asset_cards,
     citation_choices,
-    level_markdown,
+    decision_markdown,
     linked_markers,
     markdown_text,
     owner_choices,
     source_view,
-    steps_markdown,
     unlinked_markers,
 )
 
@@ -58,7 +57,11 @@ OPEN_CITED_SOURCE = """() => {
     event.preventDefault();
     event.stopPropagation();
     const choice = document.querySelector(`#citations input[value="${link.hash.slice('#source-'.length)}"]`);
-    if (choice) { choice.click(); document.querySelector('#viewer').scrollIntoView({block: 'nearest'}); }
+    if (!choice) return;
+    choice.click();
+    const panels = document.querySelector('#panels');  // beside the chat on a wide screen, under it on a phone
+    if (getComputedStyle(panels).position === 'sticky') panels.scrollTop = 0;
+    else document.querySelector('#viewer').scrollIntoView({block: 'start'});
   }, true);
 }"""
 SHOW_ANSWER_START = """() => {
@@ -86,20 +89,17 @@ class SourcesPanel:
     """Beside the conversation: the latest answer's assets, level, next steps and sources, and a source's view."""
 
     assets: gr.HTML
-    level: gr.Markdown
-    steps: gr.Markdown
     citations: gr.Radio
     viewer: gr.HTML
 
     def showing(self, answer: Answer) -> dict[Any, Any]:
         label = f"{PANEL_TEXT[answer.language]['sources']} — cliquez pour vérifier"
-        return {self.assets: asset_cards(answer), self.level: level_markdown(answer),
-                self.steps: steps_markdown(answer),
+        return {self.assets: asset_cards(answer),
                 self.citations: gr.Radio(choices=citation_choices(answer), value=None, label=label),
                 self.viewer: ""}
 
     def cleared(self) -> dict[Any, Any]:
-        return {self.assets: "", self.level: "", self.steps: "", self.citations: gr.Radio(choices=[], value=None),
+        return {self.assets: "", self.citations: gr.Radio(choices=[], value=None),
                 self.viewer: ""}
 
 
@@ -197,7 +197,7 @@ def responder(engine: Engine, tab: ChatTab):
             return
         assert answer is not None  # written_replies raises when no Answer comes
         chat = [*(rewritten(message, unlinked_markers) for message in chat[:-1]),
-                rewritten(chat[-1], linked_markers)]
+                rewritten(chat[-1], lambda shown: linked_markers(decision_markdown(answer, shown)))]
         turns = [*turns, answer]
         yield {tab.chat: chat, tab.turns: turns, **tab.panel.showing(answer), **tab.tools.showing(turns)}
 
@@ -208,8 +208,6 @@ def create_sources_panel() -> SourcesPanel:
     """The source an advisor opens comes first, beside the conversation; then the answer's panels."""
     viewer = gr.HTML(elem_id="viewer")
     return SourcesPanel(assets=gr.HTML(elem_id="assets"),
-                        level=gr.Markdown(elem_id="level", latex_delimiters=[]),
-                        steps=gr.Markdown(elem_id="steps", latex_delimiters=[]),
                         citations=gr.Radio([], label="Sources — cliquez pour vérifier", elem_id="citations"),
                         viewer=viewer)
 
@@ -230,16 +228,16 @@ def wire_chat(engine: Engine, tab: ChatTab) -> None:
     inputs = [tab.question, tab.chat, tab.turns, tab.filters.kind, tab.filters.owner, tab.filters.level,
               tab.filters.generator]
     panel = tab.panel
-    outputs = [tab.chat, tab.question, tab.turns, panel.assets, panel.level, panel.steps, panel.citations,
-               panel.viewer, tab.tools.export, tab.tools.feedback.target]
+    outputs = [tab.chat, tab.question, tab.turns, panel.assets, panel.citations, panel.viewer, tab.tools.export,
+               tab.tools.feedback.target]
     tab.send.click(respond, inputs, outputs, api_name="chat").then(None, js=SHOW_ANSWER_START)
     tab.question.submit(respond, inputs, outputs, api_visibility="private").then(None, js=SHOW_ANSWER_START)
 
     def new_conversation() -> dict[Any, Any]:
         return {tab.chat: [], tab.turns: [], **panel.cleared(), **tab.tools.cleared()}
 
-    conversation = [tab.chat, tab.turns, panel.assets, panel.level, panel.steps, panel.citations, panel.viewer,
-                    tab.tools.export, tab.tools.feedback.target]
+    conversation = [tab.chat, tab.turns, panel.assets, panel.citations, panel.viewer, tab.tools.export,
+                    tab.tools.feedback.target]
     tab.clear.click(new_conversation, None, conversation, api_visibility="private")
     tab.chat.clear(new_conversation, None, conversation, api_visibility="private")
 

@@ -119,19 +119,27 @@ def contact_link(contact: str) -> str:
     return html_text(contact)
 
 
-def level_markdown(answer: Answer) -> str:
+def decision_markdown(answer: Answer, shown: str) -> str:
+    """An answer to a need as the chat shows it: the decision first (the verdict, the suggested level, the next
+    step), then everything else folded («Détails»: each asset, the level's criteria, the steps, every quote), so
+    that the first screen holds what a user acts on and the panel beside it the assets. `shown` is the answer's
+    text as the chat holds it; a text without sections (a question about the documents, a model's prose) is
+    shown as it is."""
+    verdict, sections, rest = shown.partition("\n## ")
+    if not sections or answer.intent != "need":
+        return shown
     words = PANEL_TEXT[answer.language]
+    colon = " :" if answer.language == "fr" else ":"
     suggested = answer.suggested_level
-    heading = f"{suggested.level} – {suggested.label}" if suggested.level else words["no_level"]
-    return (f"## {words['level']}\n**{markdown_text(heading)}** ({words['basis_' + suggested.basis]})\n\n"
-            f"{markdown_text(suggested.rationale)}")
-
-
-def steps_markdown(answer: Answer) -> str:
-    if not answer.next_steps:
-        return ""
-    steps = "\n".join(f"{n}. {markdown_text(step)}" for n, step in enumerate(answer.next_steps, start=1))
-    return f"## {PANEL_TEXT[answer.language]['steps']}\n{steps}"
+    level = f"{suggested.level} – {suggested.label}" if suggested.level else words["no_level"]
+    cited = _MARKER.search(markdown_text(suggested.rationale))
+    basis = f" ({words['basis_' + suggested.basis]})" if suggested.level else ""
+    lines = [verdict.rstrip(),
+             f"**{words['level']}{colon}** {markdown_text(level)}{basis}{' ' + cited[0] if cited else ''}"]
+    if answer.next_steps:
+        lines.append(f"**{words['next_step']}{colon}** {markdown_text(answer.next_steps[0])}")
+    lines.append(f"<details><summary>{words['details']}</summary>\n\n## {rest}\n\n</details>")
+    return "\n\n".join(lines)
 
 
 def source_label(marker: str, title: str, page: int | None, quote: str) -> str:

@@ -23,7 +23,8 @@ CSS = """
 .viewer blockquote {border-left: 4px solid #ffd600; margin: 6px 0; padding: 2px 8px;}
 #citations .wrap {max-height: 340px; overflow-y: auto;}
 .record dt {font-weight: 600;} .record dd {margin: 0 0 6px 0;}
-#chat h2, #level h2, #steps h2 {font-size: 1.1em; margin: 0.8em 0 0.3em 0;}
+#chat h2 {font-size: 1.1em; margin: 0.8em 0 0.3em 0;}
+#chat details summary {cursor: pointer; font-weight: 600; margin-top: 0.6em;}
 #chat [data-testid="bot"] {scroll-margin-top: 40px;}
 @media (min-width: 900px) {  /* the answer's panels stay beside the conversation, scrolling on their own */
   #panels {position: sticky; top: 8px; align-self: flex-start; max-height: calc(100vh - 16px); overflow-y: auto;}
