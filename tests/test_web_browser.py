@@ -327,10 +327,13 @@ def test_the_chats_own_buttons_speak_french_whatever_the_browsers_language(brows
     page.goto(web_app)
     expect(page.locator("#send")).to_be_visible(timeout=60_000)
     answered(page, NEED)
+    page.locator('#chat [data-testid="bot"] summary').last.click()  # a long answer: the scroll button shows
+    page.locator("#chat .bubble-wrap").evaluate("wrap => wrap.dispatchEvent(new Event('scroll'))")
+    expect(page.locator("#chat button[aria-label='Défiler vers le bas']")).to_be_visible()
     labels = page.evaluate("() => [...document.querySelectorAll('#chat button[aria-label]')]"
                            ".map(button => button.getAttribute('aria-label'))")
     assert "Copier le message" in labels and "Effacer la conversation" in labels
-    assert not {"Copy message", "Clear", "Like", "Dislike"} & set(labels)
+    assert not {"Copy message", "Clear", "Like", "Dislike", "Scroll down"} & set(labels)
     context.close()
 
 

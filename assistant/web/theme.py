@@ -39,6 +39,10 @@ CSS = """
 # Gradio words its own buttons («Copy message», «Clear») in the browser's language; the page is in French, so are
 # they. The guard puts it first in the page's head, before Gradio's scripts read the language.
 FRENCH_CHROME = ("<script>Object.defineProperty(Navigator.prototype, 'language', {get: () => 'fr'});"
-                 "Object.defineProperty(Navigator.prototype, 'languages', {get: () => ['fr']});</script>")
+                 "Object.defineProperty(Navigator.prototype, 'languages', {get: () => ['fr']});"
+                 # the one label Gradio words in English whatever the language
+                 "new MutationObserver(() => document.querySelectorAll('button[aria-label=\"Scroll down\"]')"
+                 ".forEach(button => button.setAttribute('aria-label', 'Défiler vers le bas')))"
+                 ".observe(document.documentElement, {subtree: true, childList: true});</script>")
 # Gradio's French lacks these words of its chatbot.
 GRADIO_FRENCH = gr.I18n(fr={"chatbot.copy_message": "Copier le message", "chatbot.copied_message": "Message copié"})
