@@ -715,6 +715,16 @@ def test_a_need_shows_its_decision_first_and_folds_the_rest():
     assert details.rstrip().endswith("</details>")
 
 
+def test_the_decision_says_whom_to_contact_when_the_named_record_says():
+    answer = make_answer(verdict_record="seao", next_steps=["Étape 1 : vérifier [1].",
+                                                            "Communiquer avec le CAG. Coordonnées : info@cag.ca [4]."])
+    answer.assets[0].contact = "info@cag.ca"
+    decision = decision_markdown(answer, SHOWN).split("<details>")[0]
+    assert "Coordonnées : info@cag.ca \\[4]" in decision
+    answer.assets[0].contact = None
+    assert "Coordonnées" not in decision_markdown(answer, SHOWN).split("<details>")[0]
+
+
 def test_the_decision_in_english_and_without_a_level():
     answer = make_answer(language="en", suggested_level=SuggestedLevel(basis="none", rationale="Unclear."),
                          next_steps=[])

@@ -121,10 +121,10 @@ def contact_link(contact: str) -> str:
 
 def decision_markdown(answer: Answer, shown: str) -> str:
     """An answer to a need as the chat shows it: the decision first (the verdict, the suggested level, the next
-    step), then everything else folded («Détails»: each asset, the level's criteria, the steps, every quote), so
-    that the first screen holds what a user acts on and the panel beside it the assets. `shown` is the answer's
-    text as the chat holds it; a text without sections (a question about the documents, a model's prose) is
-    shown as it is."""
+    step, whom to contact when the named record says), then everything else folded («Détails»: each asset, the
+    level's criteria, the steps, every quote), so that the first screen holds what a user acts on and the panel
+    beside it the assets. `shown` is the answer's text as the chat holds it; a text without sections (a question
+    about the documents, a model's prose) is shown as it is."""
     verdict, sections, rest = shown.partition("\n## ")
     if not sections or answer.intent != "need":
         return shown
@@ -136,8 +136,10 @@ def decision_markdown(answer: Answer, shown: str) -> str:
     basis = f" ({words['basis_' + suggested.basis]})" if suggested.level else ""
     lines = [verdict.rstrip(),
              f"**{words['level']}{colon}** {markdown_text(level)}{basis}{' ' + cited[0] if cited else ''}"]
-    if answer.next_steps:
-        lines.append(f"**{words['next_step']}{colon}** {markdown_text(answer.next_steps[0])}")
+    named = next((asset for asset in answer.assets if asset.id == answer.verdict_record), None)
+    reach = next((step for step in answer.next_steps[1:] if named and named.contact and named.contact in step), None)
+    lines += [f"**{words['next_step']}{colon}** {markdown_text(step)}" for step in answer.next_steps[:1]]
+    lines += [markdown_text(reach)] if reach else []  # whom to contact, when the record says
     lines.append(f"<details><summary>{words['details']}</summary>\n\n## {rest}\n\n</details>")
     return "\n\n".join(lines)
 
