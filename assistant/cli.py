@@ -28,6 +28,7 @@ from assistant import (
     FeedbackError,
     FeedbackStore,
     Filters,
+    IndexBusy,
     IndexStoreError,
     IngestReport,
     Restart,
@@ -90,7 +91,7 @@ def ingest_command(engine: Engine, paths: tuple[Path, ...], rebuild: bool, quiet
     """Indexer les documents et les fiches du catalogue (le corpus par défaut), de façon incrémentale."""
     try:
         report = engine.ingest(list(paths) or None, rebuild=rebuild, progress=False if quiet else None)
-    except (IndexStoreError, EmbedderError) as error:
+    except (IndexStoreError, EmbedderError, IndexBusy) as error:
         raise CannotRun(str(error)) from error
     for source, reason in sorted(report.failed.items()):
         click.echo(f"{source} : {reason}", err=True)

@@ -156,13 +156,15 @@ class Engine:
     def ingest(self, paths: list[Path] | None = None, rebuild: bool = False,
                progress: bool | None = None) -> IngestReport:
         """Bring the index in step with the corpus (or the given paths); the next question opens it anew."""
-        from assistant.embed import get_embedder
-        from assistant.index import ingest
+        from assistant.lock import FileLock  # taken before the store and the models load: a refusal is at once
 
-        with self._writing:
+        with self._writing, FileLock(self.settings.path(self.settings.index_dir)).held():
+            from assistant.embed import get_embedder
+            from assistant.index import ingest
+
             try:
                 return ingest(self.settings, get_embedder(self.settings.embedder), paths, rebuild=rebuild,
-                              progress=progress)
+                              progress=progress, lock_held=True)
             finally:  # even after a failure part-way: what is written is what the next question reads
                 with self._lock:
                     self._pipeline = None

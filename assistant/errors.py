@@ -15,6 +15,15 @@ class IndexStoreError(Exception):
     """The index cannot be opened or written (missing, empty, built with another embedder, server down)."""
 
 
+class IndexBusy(Exception):
+    """Another ingest holds the index's writer lock: says which one, and since when."""
+
+    def __init__(self, lock: object, holder: dict[str, str]):
+        who = (f"le processus {holder['pid']} sur {holder.get('host', '?')}, depuis {holder.get('since', '?')}"
+               if "pid" in holder else "un autre processus")
+        super().__init__(f"{lock} : une indexation est déjà en cours ({who}); relancez-la quand elle aura fini")
+
+
 class EmbedderError(Exception):
     """The embedding model cannot be loaded."""
 

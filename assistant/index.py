@@ -7,6 +7,7 @@ The BM25 index beside it (assistant.lexical) is rebuilt from the collection when
 
 import time
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
@@ -24,6 +25,7 @@ from assistant.embed import Embedder
 from assistant.errors import IndexStoreError, LoadError
 from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.load import discover, file_hash, load_source
+from assistant.lock import FileLock
 from assistant.models import Chunk, IndexedSource, IngestReport
 from assistant.settings import Settings
 
@@ -134,14 +136,23 @@ def _delete_ids(collection: Collection, ids: list[str], batch_size: int) -> None
         collection.delete(ids=ids[start:start + batch_size])
 
 
+OUTSIDE = "lien symbolique vers un fichier hors des dossiers du corpus : refusé"
+
+
 def _files_under(roots: list[Path], settings: Settings, report: IngestReport) -> dict[str, Path]:
-    """The files to index, by source name (overlapping arguments are read once); missing roots are reported."""
+    """The files to index, by source name (overlapping arguments are read once); missing roots are reported, and
+    so are links that lead out of the corpus's folders (a link inside them is read)."""
+    folders = [folder.resolve() for folder in settings.source_dirs]
     files: dict[str, Path] = {}
     for root in roots:
         if not root.exists():
             report.failed[settings.relative(root)] = "fichier ou dossier introuvable"
         for path in discover(root) if root.exists() else []:
-            files.setdefault(settings.relative(path), path)
+            source = settings.relative(path)
+            if not any(path.resolve().is_relative_to(folder) for folder in [root.resolve(), *folders]):
+                report.failed[source] = OUTSIDE
+                continue
+            files.setdefault(source, path)
     return files
 
 
@@ -162,13 +173,22 @@ def ingest(
     paths: list[Path] | None = None,
     rebuild: bool = False,
     progress: bool | None = None,
+    lock_held: bool = False,
 ) -> IngestReport:
-    """Bring the index in step with the given files and folders (the corpus by default).
+    """Bring the index in step with the given files and folders (the corpus by default), holding the index's
+    writer lock throughout (IndexBusy at once when another ingest holds it). `lock_held`: the caller took it
+    already (`Engine.ingest` does, before the store and the models load, so that a refusal comes at once).
 
     Unchanged sources are skipped; a changed source is embedded and added first, then its old chunks are
     deleted; a source gone from a scanned folder is removed. A source that fails is reported and its chunks
     already in the index are kept.
     """
+    with nullcontext() if lock_held else FileLock(settings.path(settings.index_dir)).held():
+        return _ingest(settings, embedder, paths, rebuild, progress)
+
+
+def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, rebuild: bool,
+            progress: bool | None) -> IngestReport:
     started = time.perf_counter()
     client = open_client(settings)
     if rebuild and settings.collection in [c.name for c in client.list_collections()]:
@@ -180,8 +200,10 @@ def ingest(
     roots = paths or settings.source_dirs
     files = _files_under(roots, settings, report)
     indexed = indexed_sources(collection)
-    # Removals first, so that a record moved to another file does not clash with its former self.
-    for source in _gone(indexed, roots, settings):
+    # Removals first, so that a record moved to another file does not clash with its former self. A source now
+    # refused (a link that leads out of the corpus) leaves with what is gone.
+    refused = [source for source, reason in report.failed.items() if reason == OUTSIDE and source in indexed]
+    for source in [*_gone(indexed, roots, settings), *refused]:
         _delete_ids(collection, indexed.pop(source).chunk_ids, batch_size)
         report.removed.append(source)
     record_sources = {entry.record_id: source for source, entry in indexed.items() if entry.record_id}

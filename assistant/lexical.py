@@ -47,8 +47,9 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunk_ids: list[str], texts: list[str]) -> "LexicalIndex":
         retriever = bm25s.BM25()
-        # An empty term list would make bm25s fail; a placeholder term keeps the chunk's row.
-        retriever.index([analyze(text) or ["∅"] for text in texts], show_progress=False)
+        # An empty term list would make bm25s fail; a placeholder term keeps the chunk's row (and an index with no
+        # chunk at all, its every source gone, one row that no chunk id names).
+        retriever.index([analyze(text) or ["∅"] for text in texts] or [["∅"]], show_progress=False)
         return cls(retriever, list(chunk_ids), corpus_stamp(chunk_ids))
 
     def save(self, folder: Path) -> None:

@@ -1,5 +1,6 @@
 """One typed settings object, read from ASSISTANT_* environment variables and an optional .env file."""
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -12,12 +13,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def source_name(path: Path, home: Path) -> str:
-    """A source's identity: its path relative to the project root when inside it, else absolute."""
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(home.resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
+    """A source's identity: its path relative to the project root when inside it (a link named by its own place,
+    not by where it leads), else absolute."""
+    as_named, resolved = (Path(os.path.abspath(path)), Path(os.path.abspath(home))), (path.resolve(), home.resolve())
+    for candidate, root in (as_named, resolved):
+        if candidate.is_relative_to(root):
+            return candidate.relative_to(root).as_posix()
+    return path.resolve().as_posix()
 
 
 class Settings(BaseSettings):

@@ -523,6 +523,15 @@ def test_file_route_serves_files_inside_the_documents_folder(documents, route):
     assert file_request_allowed(route + str(documents / "sub" / "annexe.pdf"), documents)
 
 
+@pytest.mark.parametrize("name", [".notes.txt", ".brouillons/rapport.pdf"])
+def test_file_route_refuses_hidden_files_which_are_never_indexed(documents, name):
+    hidden = documents / name
+    hidden.parent.mkdir(exist_ok=True)
+    hidden.write_text("notes")
+    assert not file_request_allowed("/gradio_api/file=" + str(hidden), documents)
+    assert not file_request_allowed("/gradio_api/file=" + str(documents / "sub" / ".." / name), documents)
+
+
 def test_file_route_resolves_relative_paths_from_the_current_folder(documents, monkeypatch):
     monkeypatch.chdir(documents.parent)
     assert file_request_allowed("/gradio_api/file=documents/rapport.pdf", documents)

@@ -22,8 +22,8 @@ REFUSED_BODY = b"Fichier refuse : seuls les documents du corpus sont servis."
 
 def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
     """Whether the server may answer this request path: Gradio's file routes only for a PDF, text or Markdown
-    file inside the documents folder, whether '..' and links are resolved (our reading) or not (Gradio's);
-    never its proxy, upload or run-history routes."""
+    file inside the documents folder and not hidden, whether '..' and links are resolved (our reading) or not
+    (Gradio's); never its proxy, upload or run-history routes."""
     if url_path.startswith(REFUSED_ROUTES):
         return False
     prefix = next((prefix for prefix in FILE_ROUTES if url_path.startswith(prefix)), None)
@@ -36,9 +36,15 @@ def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
     try:  # relative paths are taken from the current folder, as Gradio does
         resolved, as_gradio_reads_it = Path(target).resolve(), Path(os.path.abspath(target))
         return (resolved.is_relative_to(folder) and as_gradio_reads_it.is_relative_to(folder)
+                and not _hidden(as_gradio_reads_it.relative_to(folder)) and not _hidden(resolved.relative_to(folder))
                 and resolved.suffix.lower() in DOCUMENT_SUFFIXES and resolved.is_file())
     except (ValueError, OSError):  # a NUL byte, a name too long for the file system
         return False
+
+
+def _hidden(path: Path) -> bool:
+    """A hidden file or folder (as the index sees it: never indexed, so never served)."""
+    return any(part.startswith(".") for part in path.parts)
 
 
 def document_link(source: str, page: int | None) -> str:

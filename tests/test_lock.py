@@ -1,0 +1,106 @@
+"""One writer at a time on the index: real `assistant ingest` processes, a real file lock, a holder that dies."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import REPO
+from test_cli import run
+
+from assistant.index import ingest
+from assistant.lock import LOCK_FILE, FileLock
+from assistant.settings import Settings
+
+HOLD = ("import sys, time; from pathlib import Path; from assistant.lock import FileLock\n"
+        "with FileLock(Path(sys.argv[1])).held():\n    print('held', flush=True); time.sleep(600)\n")
+
+
+def small_home(tmp_path) -> Settings:
+    """A corpus of one short document: an ingest of a few seconds."""
+    home = tmp_path / "project"
+    (home / "corpus" / "documents").mkdir(parents=True)
+    (home / "corpus" / "catalogue").mkdir()
+    (home / "corpus" / "documents" / "note.md").write_text("# Note\n\nUne note du corpus sur la mutualisation.",
+                                                          encoding="utf-8")
+    return Settings(_env_file=None, home=home)
+
+
+def holding(index_dir) -> subprocess.Popen:
+    """Another process that holds the index's writer lock until it is killed."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(index_dir)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_ingest_is_refused_at_once_and_names_who_holds_the_index(tmp_path):
+    settings = small_home(tmp_path)
+    index_dir = settings.path(settings.index_dir)
+    holder = holding(index_dir)
+    try:
+        started = time.perf_counter()
+        refused = run("ingest", "--quiet", settings=settings)
+        elapsed = time.perf_counter() - started
+    finally:
+        holder.send_signal(signal.SIGKILL)  # dies holding it: nothing released by hand
+        holder.wait()
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "une indexation est déjà en cours" in refused.stderr and f"processus {holder.pid}" in refused.stderr
+    assert elapsed < 1 + startup_seconds(), elapsed  # refused before any model is loaded
+    done = run("ingest", "--quiet", settings=settings)  # the dead holder's lock is free again
+    assert done.returncode == 0, done.stderr
+    assert json.loads((index_dir / LOCK_FILE).read_text() or "{}") == {}  # released, no holder named
+
+
+def startup_seconds() -> float:
+    """What `assistant --help` takes here (Python and the package starting): the floor of any command."""
+    started = time.perf_counter()
+    assert run("--help").returncode == 0
+    return time.perf_counter() - started
+
+
+def test_two_ingests_started_together_one_completes_the_other_is_refused(corpus_settings):
+    commands = [subprocess.Popen([str(REPO / ".venv" / "bin" / "assistant"), "ingest", "--quiet"],
+                                 env=os.environ | {"ASSISTANT_HOME": str(corpus_settings.home),
+                                                   "ASSISTANT_INDEX_DIR": str(corpus_settings.index_dir)},
+                                 cwd=corpus_settings.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+    results = [(command.wait(timeout=300), *command.communicate()) for command in commands]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2], results
+    refused = next(err for code, _, err in results if code == 2)
+    assert "une indexation est déjà en cours" in refused and "Traceback" not in refused
+    assert run("ask", "--json", "Nos citoyens doivent se connecter à notre portail",
+               settings=corpus_settings).returncode == 0
+
+
+def test_the_lock_is_one_writer_within_a_process_too(tmp_path):
+    lock = FileLock(tmp_path)
+    with lock.held():
+        try:
+            with FileLock(tmp_path).held():
+                raise AssertionError("a second holder got the lock")
+        except Exception as error:  # IndexBusy
+            assert f"processus {os.getpid()}" in str(error)
+
+
+def test_a_link_out_of_the_corpus_is_refused_and_an_indexed_one_leaves(embedder, tmp_path):
+    corpus_settings = small_home(tmp_path)
+    outside = tmp_path / "ailleurs.md"
+    outside.write_text("# Hors corpus\n\nUn texte qui n’appartient pas au corpus.", encoding="utf-8")
+    documents = corpus_settings.path(corpus_settings.documents_dir)
+    link = documents / "lien.md"
+    link.symlink_to(outside)
+    report = ingest(corpus_settings, embedder, progress=False)
+    assert report.failed == {"corpus/documents/lien.md": "lien symbolique vers un fichier hors des dossiers du "
+                                                        "corpus : refusé"}
+    assert "corpus/documents/lien.md" not in report.added
+    # An older index took it in (as the project did before): the next ingest takes it out.
+    inside = documents / "note.md"
+    assert "corpus/documents/note.md" in report.added
+    inside.unlink()
+    inside.symlink_to(outside)
+    later = ingest(corpus_settings, embedder, progress=False)
+    assert "corpus/documents/note.md" in later.removed and "corpus/documents/note.md" in later.failed
