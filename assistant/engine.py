@@ -1,8 +1,9 @@
 """The engine: the one object every interface holds (CLI commands, web app, evaluation), built from a Settings value.
 
 Interfaces call its public methods and nothing below it. It opens the index on first use, once, under a lock, so
-that threads answering at the same time share one opened pipeline; `reload()` swaps in a newly opened one, and
-each question keeps the pipeline it started with. Importing this module is cheap: the models and the index are
+that threads answering at the same time share one opened pipeline; it opens it again when an ingest (here or in
+another process) has published a new generation, and `reload()` swaps in a newly opened one; each question keeps
+the pipeline it started with. Importing this module is cheap: the models and the index are
 loaded when the pipeline is first opened.
 """
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import MissingExtra
 from assistant.labels import GENERATOR_NOTICES, Generator
+from assistant.lock import current_generation
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, IngestReport, PageImage, Restart
 from assistant.settings import Settings
 
@@ -35,16 +37,20 @@ class Engine:
         self._lock = threading.Lock()  # opening or swapping the pipeline
         self._writing = threading.Lock()  # one ingest at a time through this engine
         self._pipeline: Pipeline | None = None
+        self._generation = ""  # the index's generation the pipeline was opened at
 
     def pipeline(self) -> "Pipeline":
-        """The opened pipeline (opened now if it is not yet). AskError when the index cannot be opened."""
+        """The opened pipeline (opened now if it is not yet, or again when an ingest, in this process or another,
+        has published a new generation of the index since). AskError when the index cannot be opened."""
+        generation = current_generation(self.settings.path(self.settings.index_dir))
         pipeline = self._pipeline
-        if pipeline is None:
+        if pipeline is None or generation != self._generation:
             with self._lock:
-                if self._pipeline is None:
-                    from assistant.pipeline import Pipeline  # the models and the index load here, once
+                if self._pipeline is None or generation != self._generation:
+                    from assistant.pipeline import Pipeline  # the models and the index load here
 
                     self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
+                    self._generation = generation
                 pipeline = self._pipeline
         return pipeline
 
@@ -54,6 +60,7 @@ class Engine:
         from assistant.pipeline import Pipeline
 
         with self._lock:
+            self._generation = current_generation(self.settings.path(self.settings.index_dir))
             self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
 
     # --- Questions -----------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from assistant.embed import Embedder
 from assistant.errors import IndexStoreError, LoadError
 from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.load import discover, file_hash, load_source
-from assistant.lock import FileLock
+from assistant.lock import FileLock, publish_generation
 from assistant.models import Chunk, IndexedSource, IngestReport
 from assistant.settings import Settings
 
@@ -236,6 +236,8 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
         report.chunks_embedded += len(chunks)
 
     sync_lexical(collection, settings)
+    if rebuild or report.added or report.updated or report.removed:
+        publish_generation(settings.path(settings.index_dir))
     report.chunks_total = collection.count()
     report.seconds = round(time.perf_counter() - started, 2)
     return report

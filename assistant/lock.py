@@ -1,5 +1,6 @@
-"""One writer at a time: an ingest holds the index's writer lock from its first write to its last; a second one is
-refused at once, told who holds it.
+"""One writer at a time, and readers that follow it: an ingest holds the index's writer lock from its first write
+to its last (a second one is refused at once, told who holds it), then publishes a new generation of the index,
+which every running engine notices before its next question and opens.
 
 `WriterLock` is the interface an ingest uses; `FileLock` is the one the embedded store needs (an advisory lock on
 a file of the index folder, which the system releases when its holder dies, however it dies). Machines that share
@@ -11,6 +12,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from typing import IO, Protocol
 from assistant.errors import IndexBusy
 
 LOCK_FILE = ".ingest.lock"  # in the index folder; hidden, never indexed or served
+GENERATION_FILE = ".generation"  # in the index folder: what the last complete ingest published
 
 
 class WriterLock(Protocol):
@@ -63,3 +66,21 @@ def holder(handle: IO[str]) -> dict[str, str]:
     except ValueError:
         return {}
     return {key: str(found[key]) for key in ("pid", "host", "since") if key in found} if isinstance(found, dict) else {}
+
+
+def publish_generation(index_dir: Path) -> str:
+    """Say that the index changed and is complete again: a new generation, written whole (a reader sees the old
+    one or the new one, never half of one)."""
+    generation = f"{time.time_ns()}-{os.getpid()}"
+    staging = index_dir / f"{GENERATION_FILE}.{os.getpid()}"
+    staging.write_text(generation, encoding="utf-8")
+    staging.replace(index_dir / GENERATION_FILE)
+    return generation
+
+
+def current_generation(index_dir: Path) -> str:
+    """The generation the index is at ("" before any ingest published one): cheap enough to read per question."""
+    try:
+        return (index_dir / GENERATION_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return ""

@@ -11,7 +11,7 @@ from conftest import REPO
 from test_cli import run
 
 from assistant.index import ingest
-from assistant.lock import LOCK_FILE, FileLock
+from assistant.lock import LOCK_FILE, FileLock, current_generation
 from assistant.settings import Settings
 
 HOLD = ("import sys, time; from pathlib import Path; from assistant.lock import FileLock\n"
@@ -104,3 +104,20 @@ def test_a_link_out_of_the_corpus_is_refused_and_an_indexed_one_leaves(embedder,
     inside.symlink_to(outside)
     later = ingest(corpus_settings, embedder, progress=False)
     assert "corpus/documents/note.md" in later.removed and "corpus/documents/note.md" in later.failed
+
+
+def test_a_running_engine_follows_an_ingest_made_by_another_process(tmp_path):
+    from assistant import Engine
+
+    settings = small_home(tmp_path)
+    assert run("ingest", "--quiet", settings=settings).returncode == 0
+    engine = Engine(settings)
+    assert engine.records() == []
+    record = settings.path(settings.catalogue_dir) / "sag.yaml"
+    record.write_text((REPO / "corpus" / "catalogue" / "sag.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert run("ingest", "--quiet", settings=settings).returncode == 0  # another process, the engine still open
+    assert [r.id for r in engine.records()] == ["sag"]  # no restart, no reload(): it followed
+    assert "sag" in [asset.id for asset in engine.ask("Nos citoyens doivent se connecter à notre portail").assets]
+    nothing_new = current_generation(settings.path(settings.index_dir))
+    assert run("ingest", "--quiet", settings=settings).returncode == 0  # nothing changed: nothing published
+    assert current_generation(settings.path(settings.index_dir)) == nothing_new
