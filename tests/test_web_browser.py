@@ -258,6 +258,8 @@ def answered(page: Page, question: str) -> None:
     ask(page, question)
     expect(answers).to_have_count(before + 1, timeout=60_000)
     expect(answers.last).not_to_contain_text("Recherche dans le catalogue", timeout=60_000)
+    # The answer's last update (its markers made links, the panels filled) comes after the streamed text.
+    expect(answers.last.locator('a[href^="#source-"]').first).to_be_attached(timeout=60_000)
     expect(page.locator("#assets .card").first).to_be_visible(timeout=60_000)
 
 
