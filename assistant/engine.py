@@ -142,6 +142,11 @@ class Engine:
         return sorted(indexed_sources(self.pipeline().retriever.collection).values(),
                       key=lambda source: source.source)
 
+    def source_problems(self) -> dict[str, str]:
+        """Indexed sources the answers read otherwise than from their file (a record broken on disk since it was
+        indexed), by path: why, and which version is in use."""
+        return dict(self.pipeline().problems)
+
     def source_path(self, source: str) -> Path:
         """The file of an indexed source (sources are named relative to the project root)."""
         return self.settings.home / source

@@ -5,6 +5,7 @@ content hash, so what is indexed can always be read back from Chroma, in the emb
 The BM25 index beside it (assistant.lexical) is rebuilt from the collection whenever the two differ.
 """
 
+import json
 import time
 from collections import defaultdict
 from contextlib import nullcontext
@@ -101,6 +102,49 @@ def indexed_sources(collection: Collection) -> dict[str, IndexedSource]:
         )
         for source, entries in by_source.items()
     }
+
+
+def last_good_folder(settings: Settings) -> Path:
+    """Where each indexed record's file is kept as it was when indexed (mirroring its path under the project): the
+    version answers keep using if the file is later broken on disk."""
+    return settings.path(settings.index_dir) / "last-good"
+
+
+def _keep_last_good(settings: Settings, source: str, path: Path | None) -> None:
+    """Keep the record file just indexed (or, `path` None, forget the one of a source that left the index)."""
+    kept = last_good_folder(settings) / source
+    if path is None:
+        kept.unlink(missing_ok=True)
+        return
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    staging = kept.with_name(kept.name + ".new")
+    staging.write_bytes(path.read_bytes())
+    staging.replace(kept)
+
+
+def _unchanged(settings: Settings, previous: IndexedSource | None, source: str, path: Path) -> bool:
+    """Whether the source is indexed whole as it is on disk (a record's kept version made if it lacks one: an
+    index built before versions were kept)."""
+    if not (previous and previous.complete and previous.source_hash == file_hash(path, source)):
+        return False
+    if previous.record_id and not (last_good_folder(settings) / source).exists():
+        _keep_last_good(settings, source, path)
+    return True
+
+
+def _refusals_changed(settings: Settings, report: IngestReport) -> bool:
+    """Whether the sources refused differ from the last ingest's (a record broken, or mended, on disk changes what
+    readers show even when no chunk changes); remembers this ingest's."""
+    remembered = settings.path(settings.index_dir) / ".refused.json"
+    refused = sorted(report.failed)
+    try:
+        before = json.loads(remembered.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = []
+    if refused == before:
+        return False
+    remembered.write_text(json.dumps(refused), encoding="utf-8")
+    return True
 
 
 def lexical_folder(settings: Settings) -> Path:
@@ -205,6 +249,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     refused = [source for source, reason in report.failed.items() if reason == OUTSIDE and source in indexed]
     for source in [*_gone(indexed, roots, settings), *refused]:
         _delete_ids(collection, indexed.pop(source).chunk_ids, batch_size)
+        _keep_last_good(settings, source, None)
         report.removed.append(source)
     record_sources = {entry.record_id: source for source, entry in indexed.items() if entry.record_id}
 
@@ -212,7 +257,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     for source, path in tqdm(files.items(), desc="Indexation", unit="source", disable=bar_disabled, leave=False):
         previous = indexed.get(source)
         try:
-            if previous and previous.complete and previous.source_hash == file_hash(path, source):
+            if _unchanged(settings, previous, source, path):
                 report.skipped.append(source)
                 continue
             loaded = load_source(path, settings)
@@ -232,11 +277,13 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
             continue
         if previous:
             _delete_ids(collection, sorted(set(previous.chunk_ids) - {chunk.id for chunk in chunks}), batch_size)
+        if record_id:
+            _keep_last_good(settings, source, path)
         (report.updated if previous else report.added).append(source)
         report.chunks_embedded += len(chunks)
 
     sync_lexical(collection, settings)
-    if rebuild or report.added or report.updated or report.removed:
+    if rebuild or report.added or report.updated or report.removed or _refusals_changed(settings, report):
         publish_generation(settings.path(settings.index_dir))
     report.chunks_total = collection.count()
     report.seconds = round(time.perf_counter() - started, 2)

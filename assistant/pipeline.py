@@ -16,7 +16,7 @@ from assistant.compose import CitationList, compose_information, compose_need
 from assistant.decide import ScoredAsset, decide, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
-from assistant.index import indexed_sources
+from assistant.index import indexed_sources, last_good_folder
 from assistant.intent import conversation_context, is_need, need_text
 from assistant.labels import Language
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
@@ -44,6 +44,7 @@ class Pipeline:
     sources: dict[str, IndexedSource]
     mcn: McnReference
     exemplars: Exemplars  # the labelled needs the calibration was fitted with (none while it is being fitted)
+    problems: dict[str, str]  # indexed sources the answers read otherwise than from their file: why, and how
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True) -> "Pipeline":
@@ -56,13 +57,7 @@ class Pipeline:
         if calibrated and calibration is None:
             raise AskError(f"aucune calibration pour l’encodeur {retriever.embedder.name} : "
                            "lancez assistant calibrate")
-        records: dict[str, CatalogueRecord] = {}
-        for source in sources.values():
-            if source.record_id:
-                try:
-                    records[source.source] = read_record(settings.home / source.source, settings.home)
-                except RecordError as error:  # changed on disk since it was indexed and now invalid
-                    log.warning("fiche écartée des réponses : %s", error)
+        records, problems = indexed_records(settings, sources)
         if settings.deck_source not in sources:
             log.warning("le document d’orientation du MCN (%s) n’est pas dans l’index : les critères des niveaux et "
                         "les étapes du processus ne seront pas cités", settings.deck_source)
@@ -73,7 +68,8 @@ class Pipeline:
         exemplars = Exemplars.embed([e.text for e in labelled], [e.records for e in labelled],
                                     [record.id for record in profiles.records], retriever.embedder,
                                     index / f"exemplars-{settings.collection}.npz")
-        return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars)
+        return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars,
+                   problems)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -186,6 +182,28 @@ class Pipeline:
             if len(chosen) == EVIDENCE_SENTENCES:
                 break
         return chosen
+
+
+def indexed_records(settings: Settings,
+                    sources: dict[str, IndexedSource]) -> tuple[dict[str, CatalogueRecord], dict[str, str]]:
+    """The catalogue records the index holds, read from their files; a file broken on disk since it was indexed
+    gives the version kept when it was (said in the log and in `problems`, which the Documents tab shows); with no
+    kept version, the record leaves the answers, said the same way."""
+    records: dict[str, CatalogueRecord] = {}
+    problems: dict[str, str] = {}
+    for source in (entry.source for entry in sources.values() if entry.record_id):
+        try:
+            records[source] = read_record(settings.home / source, settings.home)
+            continue
+        except RecordError as error:
+            broken = error.reason if not error.field else f"{error.field} : {error.reason}"
+        try:
+            records[source] = read_record(last_good_folder(settings) / source, last_good_folder(settings))
+            problems[source] = f"fiche invalide sur disque ({broken}) : la dernière version indexée reste en usage"
+        except RecordError:
+            problems[source] = f"fiche invalide sur disque ({broken}) : écartée des réponses"
+        log.warning("%s : %s", source, problems[source])
+    return records, problems
 
 
 def matched_form(need: str) -> str:

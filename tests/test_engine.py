@@ -14,6 +14,7 @@ from conftest import REPO
 from assistant import Engine, Settings
 from assistant.cli import main
 from assistant.pipeline import Pipeline
+from assistant.web.render import document_rows
 
 NEED = "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail"
 
@@ -135,3 +136,23 @@ def test_level_criteria_are_cited_from_the_deck_where_the_settings_put_it(tmp_pa
         unquoted = Engine(elsewhere).ask(NEED)
     assert "absent.pdf" in caplog.text and "ne seront pas cités" in caplog.text  # said, not silent
     assert not any(c.source.endswith("absent.pdf") for c in unquoted.citations)
+
+
+def test_a_record_broken_on_disk_keeps_its_last_indexed_version_and_says_so(tmp_path, embedder, caplog):
+    settings = project(tmp_path, ["sag", "seao"])
+    record = tmp_path / "corpus" / "catalogue" / "sag.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("kind: asset", "kind: [asset"), encoding="utf-8")
+    engine = Engine(settings)
+    with caplog.at_level("WARNING", logger="assistant.pipeline"):
+        assert sorted(r.id for r in engine.records()) == ["sag", "seao"]  # still answered from
+    assert "sag" in [asset.id for asset in engine.ask(NEED).assets]
+    problem = engine.source_problems()["corpus/catalogue/sag.yaml"]
+    assert problem.startswith("fiche invalide sur disque (YAML invalide") and "dernière version indexée" in problem
+    assert "corpus/catalogue/sag.yaml" in caplog.text and "dernière version indexée" in caplog.text
+    rows = {row[0]: row[-1] for row in document_rows(engine.indexed_documents(), engine.source_problems())}
+    assert rows["corpus/catalogue/sag.yaml"] == problem and rows["corpus/catalogue/seao.yaml"] == "à jour"
+    # The ingest keeps its chunks too and names the file; once fixed, the record is read from its file again.
+    assert "corpus/catalogue/sag.yaml" in Engine(settings).ingest(progress=False).failed
+    shutil.copy(REPO / "corpus" / "catalogue" / "sag.yaml", record)
+    assert Engine(settings).ingest(progress=False).ok
+    assert engine.source_problems() == {}

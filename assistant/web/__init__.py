@@ -37,11 +37,11 @@ def startup(engine: Engine, chat: ChatTab, catalogue: CatalogueTab,
     def load() -> dict[Any, Any]:
         try:
             records = engine.records()
-            sources = engine.indexed_documents()
+            sources, problems = engine.indexed_documents(), engine.source_problems()
         except AskError as error:
             gr.Warning(html_text(f"Index indisponible : {error}"))
             return gr.skip()
-        return {**catalogue.filled(records), **chat.filled(records), **documents.filled(sources)}
+        return {**catalogue.filled(records), **chat.filled(records), **documents.filled(sources, problems)}
 
     return load
 

@@ -224,9 +224,11 @@ def owner_choices(records: list[CatalogueRecord]) -> list[tuple[str, str]]:
     return [ALL_OWNERS] + [(owner, owner) for owner in sorted({r.owner for r in records if r.owner})]
 
 
-def document_rows(documents: list[IndexedSource]) -> list[list[str | int]]:
-    """The indexed sources, documents first then catalogue records, each sorted by path."""
-    return [[d.source, d.title, "Fiche" if d.record_id else "Document", d.pages or "", len(d.chunk_ids), d.indexed_at]
+def document_rows(documents: list[IndexedSource], problems: dict[str, str]) -> list[list[str | int]]:
+    """The indexed sources, documents first then catalogue records, each sorted by path, with what is wrong with
+    one (a record broken on disk since it was indexed) or «à jour»."""
+    return [[d.source, d.title, "Fiche" if d.record_id else "Document", d.pages or "", len(d.chunk_ids), d.indexed_at,
+             problems.get(d.source, "à jour")]
             for d in sorted(documents, key=lambda d: (d.record_id is not None, d.source))]
 
 
