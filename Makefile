@@ -60,4 +60,5 @@ benchmark: index
 	$(PYTHON) benchmarks/web.py
 
 clean-index:
-	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-* index/facets-*
+	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-* index/facets-* \
+		index/last-good index/.generation index/.refused.json

@@ -53,7 +53,7 @@ from assistant.labels import (  # noqa: E402
     level_label,
     status_label,
 )
-from assistant.load import DOCUMENT_SUFFIXES  # noqa: E402
+from assistant.load import DOCUMENT_SUFFIXES, is_hidden  # noqa: E402
 from assistant.models import (  # noqa: E402
     Answer,
     AssetResult,
@@ -78,6 +78,6 @@ __all__ = [
     "Language",
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",
     "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown", "display_name", "export_csv",
-    "filter_records", "import_into_catalogue", "kind_label", "level_label", "locate", "read_catalogue", "shown_quote",
-    "sources_markdown", "status_label",
+    "filter_records", "import_into_catalogue", "is_hidden", "kind_label", "level_label", "locate", "read_catalogue",
+    "shown_quote", "sources_markdown", "status_label",
 ]

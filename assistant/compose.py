@@ -59,14 +59,13 @@ def supporting_source(record: CatalogueRecord, value: str | None) -> SourceRef |
     return next((ref for ref in record.sources if folded in match_form(ref.quote)), None)
 
 
-def describing_source(record: CatalogueRecord, weights: TermWeights,
-                      least_shared_terms: int = DESCRIBING_TERMS) -> SourceRef | None:
+def describing_source(record: CatalogueRecord, weights: TermWeights) -> SourceRef | None:
     """The record's source that says most about what it is: the quote sharing most uncommon terms with its
     description, if it shares enough of them to describe it at all (a cover letter that names the ministry shares
     only common words with it)."""
     terms = weights.distinctive(set(analyze(record.description)))
-    best = max(record.sources, key=lambda ref: len(terms & set(analyze(ref.quote))))
-    return best if len(terms & set(analyze(best.quote))) >= least_shared_terms else None
+    shared, best = max(((len(terms & set(analyze(ref.quote))), ref) for ref in record.sources), key=lambda p: p[0])
+    return best if shared >= DESCRIBING_TERMS else None
 
 
 def record_facts(record: CatalogueRecord, citations: CitationList,

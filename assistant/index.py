@@ -29,6 +29,7 @@ from assistant.load import discover, file_hash, load_source
 from assistant.lock import FileLock, publish_generation
 from assistant.models import Chunk, IndexedSource, IngestReport
 from assistant.settings import Settings
+from assistant.text import sha256_hex
 
 
 def open_client(settings: Settings) -> ClientAPI:
@@ -105,20 +106,28 @@ def indexed_sources(collection: Collection) -> dict[str, IndexedSource]:
 
 
 def last_good_folder(settings: Settings) -> Path:
-    """Where each indexed record's file is kept as it was when indexed (mirroring its path under the project): the
-    version answers keep using if the file is later broken on disk."""
     return settings.path(settings.index_dir) / "last-good"
 
 
-def _keep_last_good(settings: Settings, source: str, path: Path | None) -> None:
-    """Keep the record file just indexed (or, `path` None, forget the one of a source that left the index)."""
-    kept = last_good_folder(settings) / source
+def last_good(settings: Settings, source: str) -> Path:
+    """Where a record's file is kept as it was when indexed (its path mirrored under the index, an absolute one
+    too): the version answers keep using if the file is later broken on disk."""
+    return last_good_folder(settings) / source.lstrip("/")
+
+
+def _keep_last_good(settings: Settings, source: str, path: Path | None, indexed_hash: str = "") -> None:
+    """Keep the record file just indexed, if it is still the version indexed (`indexed_hash`); or, `path` None,
+    forget the one of a source that left the index."""
+    kept = last_good(settings, source)
     if path is None:
         kept.unlink(missing_ok=True)
         return
+    data = path.read_bytes()
+    if sha256_hex(data) != indexed_hash:  # edited again while it was being indexed: the next ingest keeps it
+        return
     kept.parent.mkdir(parents=True, exist_ok=True)
     staging = kept.with_name(kept.name + ".new")
-    staging.write_bytes(path.read_bytes())
+    staging.write_bytes(data)
     staging.replace(kept)
 
 
@@ -127,8 +136,8 @@ def _unchanged(settings: Settings, previous: IndexedSource | None, source: str, 
     index built before versions were kept)."""
     if not (previous and previous.complete and previous.source_hash == file_hash(path, source)):
         return False
-    if previous.record_id and not (last_good_folder(settings) / source).exists():
-        _keep_last_good(settings, source, path)
+    if previous.record_id and not last_good(settings, source).exists():
+        _keep_last_good(settings, source, path, previous.source_hash)
     return True
 
 
@@ -278,12 +287,13 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
         if previous:
             _delete_ids(collection, sorted(set(previous.chunk_ids) - {chunk.id for chunk in chunks}), batch_size)
         if record_id:
-            _keep_last_good(settings, source, path)
+            _keep_last_good(settings, source, path, loaded.source_hash)
         (report.updated if previous else report.added).append(source)
         report.chunks_embedded += len(chunks)
 
     sync_lexical(collection, settings)
-    if rebuild or report.added or report.updated or report.removed or _refusals_changed(settings, report):
+    refusals_changed = _refusals_changed(settings, report)  # remembered at every ingest, whatever else changed
+    if rebuild or report.added or report.updated or report.removed or refusals_changed:
         publish_generation(settings.path(settings.index_dir))
     report.chunks_total = collection.count()
     report.seconds = round(time.perf_counter() - started, 2)

@@ -22,14 +22,18 @@ SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES | RECORD_SUFFIXES
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
+def is_hidden(relative: Path) -> bool:
+    """A path with a hidden file or folder in it: never indexed (nor, by the web app, served)."""
+    return any(part.startswith(".") for part in relative.parts)
+
+
 def discover(root: Path) -> list[Path]:
     """The supported files under a directory (or the file itself), sorted, hidden ones left out."""
     if root.is_file():
         return [root]
     return sorted(
         path for path in root.rglob("*")
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not is_hidden(path.relative_to(root))
     )
 
 

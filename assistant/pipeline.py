@@ -16,7 +16,7 @@ from assistant.compose import CitationList, compose_information, compose_need
 from assistant.decide import ScoredAsset, decide, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
-from assistant.index import indexed_sources, last_good_folder
+from assistant.index import indexed_sources, last_good, last_good_folder
 from assistant.intent import conversation_context, is_need, need_text
 from assistant.labels import Language
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
@@ -198,7 +198,7 @@ def indexed_records(settings: Settings,
         except RecordError as error:
             broken = error.reason if not error.field else f"{error.field} : {error.reason}"
         try:
-            records[source] = read_record(last_good_folder(settings) / source, last_good_folder(settings))
+            records[source] = read_record(last_good(settings, source), last_good_folder(settings))
             problems[source] = f"fiche invalide sur disque ({broken}) : la dernière version indexée reste en usage"
         except RecordError:
             problems[source] = f"fiche invalide sur disque ({broken}) : écartée des réponses"

@@ -251,7 +251,7 @@ def test_a_need_asked_as_a_question_is_read_as_a_need(engine):
 
 
 def test_a_question_about_a_levels_criteria_lists_them_from_the_deck(engine):
-    answer = engine.ask("Quels critères doit remplir un actif pour être classé au niveau 1?")
+    answer = engine.ask("Qu’exige-t-on d’un actif pour qu’il soit classé au niveau 1?")
     assert answer.intent == "question"
     for criterion in ("L’actif répond aux besoins de plus d’un organisme", "Chaque organisme opère sa propre version "
                       "de l’actif", "Chaque organisme gère les coûts reliés à son instance de l’actif"):
@@ -261,7 +261,7 @@ def test_a_question_about_a_levels_criteria_lists_them_from_the_deck(engine):
 
 
 def test_a_question_about_a_levels_examples_gets_the_assets_the_deck_gives(engine):
-    answer = engine.ask("Donnez un exemple de fondation numérique gouvernementale.")
+    answer = engine.ask("Quel actif le MCN cite-t-il en exemple de fondation numérique gouvernementale?")
     assert ("Exemple d’actif de ce niveau donné par le MCN : « Service d’authentification gouvernementale (SAG) »"
             in answer.answer)
     assert any(c.quote == "Service d’authentification gouvernementale (SAG)" and c.page == 5 for c in answer.citations)
@@ -269,7 +269,7 @@ def test_a_question_about_a_levels_examples_gets_the_assets_the_deck_gives(engin
 
 
 def test_an_asset_described_not_named_gets_the_level_the_deck_gives_it_as_an_example(engine):
-    answer = engine.ask("What level is the government authentication service given as an example of?")
+    answer = engine.ask("Which level does the deck give the government authentication service as an example of?")
     quotes = [c.quote for c in answer.citations]
     assert "Niveau 3 - Fondations numériques gouvernementales" in quotes
     assert "Service d’authentification gouvernementale (SAG)" in quotes

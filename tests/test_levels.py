@@ -196,7 +196,7 @@ def test_level_fours_box_keeps_its_own_wording_and_order_and_each_level_its_exam
 
 
 @pytest.mark.parametrize("question, levels", [
-    ("Quels critères doit remplir un actif pour être classé au niveau 1?", [1]),
+    ("Qu’exige-t-on d’un actif pour qu’il soit classé au niveau 1?", [1]),
     ("C’est quoi au juste un actif dupliqué?", [1]),
     ("Is a level 3 digital foundation meant for a few bodies?", [3]),
     ("Quelle différence entre le niveau 2 et une solution d'affaires gouvernementale?", [2, 4]),
@@ -209,10 +209,10 @@ def test_the_levels_a_question_asks_about(question, levels):
 
 
 @pytest.mark.parametrize("question, steps", [
-    ("À l’étape 1, quels types d’actifs existants faut-il passer en revue?", [1]),
+    ("Pendant l’étape 1, quels actifs existants doit-on examiner?", [1]),
     ("En quoi consiste la deuxième étape du processus?", [2]),
     ("What happens at step 2?", [2]),
-    ("Which team can help us through the mutualisation process?", [1, 2]),
+    ("Who supports public bodies during the mutualisation process?", [1, 2]),
     ("Si d’autres OP ont un besoin semblable au nôtre, on fait quoi ensuite?", [2]),  # told by its situation
     ("What if other public bodies have a similar need?", [2]),
     ("Que faire quand un actif existant pourrait répondre au besoin?", [1]),

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import REPO
 from test_cli import run
 
+from assistant.errors import IndexBusy
 from assistant.index import ingest
 from assistant.lock import LOCK_FILE, FileLock, current_generation
 from assistant.settings import Settings
@@ -77,13 +79,11 @@ def test_two_ingests_started_together_one_completes_the_other_is_refused(corpus_
 
 
 def test_the_lock_is_one_writer_within_a_process_too(tmp_path):
-    lock = FileLock(tmp_path)
-    with lock.held():
-        try:
-            with FileLock(tmp_path).held():
-                raise AssertionError("a second holder got the lock")
-        except Exception as error:  # IndexBusy
-            assert f"processus {os.getpid()}" in str(error)
+    with FileLock(tmp_path).held():
+        with pytest.raises(IndexBusy, match=f"processus {os.getpid()} "), FileLock(tmp_path).held():
+            pass
+    with FileLock(tmp_path).held():  # released: taken again
+        pass
 
 
 def test_a_link_out_of_the_corpus_is_refused_and_an_indexed_one_leaves(embedder, tmp_path):

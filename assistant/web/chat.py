@@ -1,5 +1,5 @@
-"""The chat tab: the conversation about a need, its filters, and beside it the answer's panels (assets, level,
-next steps) with the sources an advisor clicks to see each quote on its page."""
+"""The chat tab: the conversation about a need (each answer's decision first, the rest folded), its filters, and
+beside it the page of a source, the answer's assets and its sources, each [n] opening its page."""
 
 import logging
 from collections.abc import Callable, Iterator
@@ -48,7 +48,6 @@ SEARCHING = "_Recherche dans le catalogue et les documents…_"
 UNEXPECTED = "Une erreur inattendue s’est produite; le détail est dans le journal du serveur."
 
 Message = dict[str, Any]  # one message of the chat: role and Markdown content (text, or parts with text)
-# Once an answer is in, the chat (and, on a phone, the page) shows where it starts (its verdict), not where it ends.
 # A click on [n] in the latest answer opens that source beside the conversation (the Sources list's choice n).
 OPEN_CITED_SOURCE = """() => {
   document.addEventListener('click', (event) => {
@@ -64,6 +63,7 @@ OPEN_CITED_SOURCE = """() => {
     else document.querySelector('#viewer').scrollIntoView({block: 'start'});
   }, true);
 }"""
+# Once an answer is in, the chat (and, on a phone, the page) shows where it starts (its verdict), not where it ends.
 SHOW_ANSWER_START = """() => {
   const answers = document.querySelectorAll('#chat [data-testid="bot"]');
   if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
@@ -86,7 +86,7 @@ def chosen_generator(value: str | None) -> Generator | None:
 
 @dataclass(frozen=True)
 class SourcesPanel:
-    """Beside the conversation: the latest answer's assets, level, next steps and sources, and a source's view."""
+    """Beside the conversation: a source's page, then the latest answer's assets and its sources."""
 
     assets: gr.HTML
     citations: gr.Radio

@@ -1,5 +1,6 @@
-"""The web app's file guard: the server answers Gradio's file routes only for a document of the corpus, never its
-proxy, upload or run-history routes, and its page names no outside address.
+"""The web app's file guard: the server answers Gradio's file routes (and `/source/<path>`, mapped onto them) only
+for a document of the corpus that is not hidden, never its proxy, upload or run-history routes; its page names no
+outside address and gets its first script (the page's language).
 
 Everything here is security code, reviewable alone: `Guard` wraps the whole ASGI app (assistant.web.serve).
 """
@@ -12,7 +13,7 @@ from urllib.parse import quote as url_quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant import DOCUMENT_SUFFIXES
+from assistant import DOCUMENT_SUFFIXES, is_hidden
 
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
 SOURCE_ROUTE = "/source/"  # a document named by its path under the project root: links show no server path
@@ -35,16 +36,12 @@ def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
     folder = documents_dir.resolve()
     try:  # relative paths are taken from the current folder, as Gradio does
         resolved, as_gradio_reads_it = Path(target).resolve(), Path(os.path.abspath(target))
-        return (resolved.is_relative_to(folder) and as_gradio_reads_it.is_relative_to(folder)
-                and not _hidden(as_gradio_reads_it.relative_to(folder)) and not _hidden(resolved.relative_to(folder))
+        inside = resolved.is_relative_to(folder) and as_gradio_reads_it.is_relative_to(folder)
+        return (inside and not is_hidden(as_gradio_reads_it.relative_to(folder))
+                and not is_hidden(resolved.relative_to(folder))
                 and resolved.suffix.lower() in DOCUMENT_SUFFIXES and resolved.is_file())
     except (ValueError, OSError):  # a NUL byte, a name too long for the file system
         return False
-
-
-def _hidden(path: Path) -> bool:
-    """A hidden file or folder (as the index sees it: never indexed, so never served)."""
-    return any(part.startswith(".") for part in path.parts)
 
 
 def document_link(source: str, page: int | None) -> str:
@@ -75,7 +72,7 @@ def _is_html(start: Message) -> bool:
 
 def with_first_script(page: str, script: str) -> str:
     """The page with `script` first in its head, before the page's own scripts run."""
-    return page.replace("<head>", "<head>" + script, 1) if script else page
+    return page.replace("<head>", "<head>" + script, 1)
 
 
 class _CleanedPage:
@@ -112,7 +109,7 @@ class Guard:
     """ASGI middleware: refuses file requests outside the documents folder, cleans the page template and puts
     `first_script` first in it."""
 
-    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str = ""):
+    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str):
         self.app = app
         self.documents_dir = documents_dir
         self.home = home

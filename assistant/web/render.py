@@ -123,10 +123,10 @@ def decision_markdown(answer: Answer, shown: str) -> str:
     """An answer to a need as the chat shows it: the decision first (the verdict, the suggested level, the next
     step, whom to contact when the named record says), then everything else folded («Détails»: each asset, the
     level's criteria, the steps, every quote), so that the first screen holds what a user acts on and the panel
-    beside it the assets. `shown` is the answer's text as the chat holds it; a text without sections (a question
-    about the documents, a model's prose) is shown as it is."""
+    beside it the assets. `shown` is the answer's text as the chat holds it; a question about the documents and a
+    language model's text are shown as they are."""
     verdict, sections, rest = shown.partition("\n## ")
-    if not sections or answer.intent != "need":
+    if not sections or answer.intent != "need" or answer.generator != "extractive":
         return shown
     words = PANEL_TEXT[answer.language]
     colon = " :" if answer.language == "fr" else ":"
