@@ -20,6 +20,11 @@ _QUESTION_START = re.compile(
 _NEED_MARKERS = re.compile(
     r"(?<!-)\b(?:on|nous|notre|nos|je|we|our|us|i)\b|\bj'|\bbesoin d|\bcherch\w*|\bfaudrait|existe-t-il|y a-t-il|"
     r"y a tu|ya tu|est-ce qu'il (?:y a|existe)|\bis there|\bare there|\bwhere can|\bou peut-on|\blooking for")
+# A question whose answer is several things: the items of a list, the rows of a table.
+_SEVERAL = re.compile(r"\b(?:quel(?:le)?s|lesquel(?:le)?s|what are|which are|which \w+s|list|name the|enumer\w*)\b")
+# A question whose answer is a date.
+_WHEN = re.compile(r"^(?:quand|de quand|depuis quand|when|since when|what date)\b|\b(?:a quelle date|quelle date|"
+                   r"date de|on what date|dated?)\b")
 _FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for)\b")
 
 
@@ -41,6 +46,16 @@ def is_need(question: str) -> bool:
     ("combien…", "who…"). What the engine uses while no `IntentModel` is fitted."""
     folded = match_form(display_form(question))
     return bool(_NEED_MARKERS.search(folded)) or not _QUESTION_START.search(folded)
+
+
+def asks_for_several(question: str) -> bool:
+    """«Quels sont les programmes…», «Par quelles phases…», «What are the levels…»: the answer is a list."""
+    return bool(_SEVERAL.search(match_form(display_form(question))))
+
+
+def asks_when(question: str) -> bool:
+    """«Quand…», «De quand date…», «When…»: the answer is a date."""
+    return bool(_WHEN.search(match_form(display_form(question))))
 
 
 def is_follow_up(question: str) -> bool:

@@ -17,7 +17,7 @@ from assistant.decide import ScoredAsset, decide, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import indexed_sources, last_good, last_good_folder
-from assistant.intent import conversation_context, is_need, need_text
+from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text
 from assistant.labels import Language
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
 from assistant.lexical import analyze
@@ -27,12 +27,14 @@ from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, So
 from assistant.profiles import Exemplars, RecordProfiles
 from assistant.retrieve import Mode, Passage, Retriever
 from assistant.settings import Settings
-from assistant.text import detect_language, quote_on_page, sentences
+from assistant.text import announced, detect_language, has_date, list_around, quote_on_page, units, units_held
 
 log = logging.getLogger("assistant.pipeline")
 
 PASSAGES_PER_QUESTION = 8
 EVIDENCE_SENTENCES = 3
+DATE_BONUS = 0.5  # added to a unit's score when the question asks «when» and the unit carries a date
+LIST_CANDIDATES = 5  # best units whose lists compete to answer a question asking for several things
 
 
 @dataclass
@@ -141,9 +143,11 @@ class Pipeline:
         query = " ".join([*context, question])
         vector = self.retriever.embed(query)
         passages = self.retriever.search(query, PASSAGES_PER_QUESTION, filters, query_vector=vector)
-        evidence = self._evidence(query, vector, [p for p in passages if not p.record_id])
+        groups = self._evidence(query, vector, [p for p in passages if not p.record_id],
+                                asks_for_several(question), asks_when(question))
         named_levels, named_steps = levels_named(question), steps_named(question)
         named = [ScoredAsset(record, 1.0, "fits") for record in self.profiles.records if mentions(query, record)]
+        described = not named and self.calibration is not None
         if not named and self.calibration:  # an asset described rather than named: the one that fits the question
             records, rows = self._features(question, filters)
             decision = decide(records, probabilities(rows, self.calibration), self.calibration)
@@ -151,36 +155,69 @@ class Pipeline:
         # A question about levels or steps gets them as the deck sets them out: every criterion of one level it
         # names and the assets the deck gives as its examples (the four headings when it asks about the levels as
         # such), every line of a step it names (the process's heading first when it asks about the process);
-        # an asset the deck gives as an example, its level's heading and the example; then the passage found best.
+        # an asset the deck gives as an example, its level's heading and the example. Then the passages found
+        # best: only the first after what the question named, all of them before what it only described (a
+        # description is a guess; the passages found stay first).
         boxes = ([ref for level in named_levels for ref in [*self.mcn.level_box(level), *self.mcn.examples.get(
             level, [])]] if len(named_levels) < 4 else list(self.mcn.headings.values()))
         boxes += ([self.mcn.process_heading] if len(named_steps) == 2 else []) + [
             ref for step in named_steps for ref in self.mcn.step_boxes[step]]
-        boxes += [ref for asset in named for level, refs in self.mcn.examples.items() for example in refs
-                  if mentions(example.quote, asset.record) for ref in (self.mcn.headings[level], example)]
-        boxes = [ref for i, ref in enumerate(boxes) if ref not in boxes[:i]]
-        evidence = [*boxes, *[ref for ref in evidence if ref not in boxes][:1 if boxes else None]]
+        example_boxes = [ref for asset in named for level, refs in self.mcn.examples.items() for example in refs
+                         if mentions(example.quote, asset.record) for ref in (self.mcn.headings[level], example)]
+        if not described:
+            boxes, example_boxes = [*boxes, *example_boxes], []
+        groups = [group for group in groups if any(ref not in boxes for ref in group)]
+        found = [ref for group in groups[:1 if boxes else None] for ref in group]
+        evidence = [*boxes, *found, *example_boxes]
+        evidence = [ref for i, ref in enumerate(evidence) if ref not in evidence[:i]]
         examples = [ref for refs in self.mcn.examples.values() for ref in refs]
         return compose_information(question, language, evidence, named, citations, self.profiles.weights, examples)
 
-    def _evidence(self, query: str, vector: np.ndarray, passages: list[Passage]) -> list[SourceRef]:
-        """The sentences of the passages that best answer the question: meaning and shared words together."""
-        candidates = [(passage, sentence) for passage in passages for sentence in sentences(passage.text)]
+    def _units(self, passage: Passage) -> list[str]:
+        """A passage's units, whole on its page (a record's, or a page that cannot be read: its own)."""
+        if passage.page is None:
+            return units(passage.text)
+        path = self.settings.home / passage.source
+        try:
+            page = _page(path, passage.page, path.stat().st_mtime)
+        except (OSError, LoadError):
+            return units(passage.text)
+        return units_held(_page_units(page), passage.text)
+
+    def _evidence(self, query: str, vector: np.ndarray, passages: list[Passage],
+                  several: bool = False, when: bool = False) -> list[list[SourceRef]]:
+        """The units of the passages that best answer the question (meaning and shared words together), each
+        with what it announces (the bullets after «…suivante :»), best first. When the answer is a list
+        (`several`), the list that best covers the question comes first, whole; when it is a date (`when`), the
+        units that carry one are preferred."""
+        parts_of = {passage.id: self._units(passage) for passage in passages}
+        candidates = [(passage, position, part) for passage in passages
+                      for position, part in enumerate(parts_of[passage.id])]
         if not candidates:
             return []
-        embedded = np.asarray(self.retriever.embedder.embed_documents([s for _, s in candidates]))
+        embedded = np.asarray(self.retriever.embedder.embed_documents([part for _, _, part in candidates]))
         similarity = embedded @ vector / (np.linalg.norm(embedded, axis=1) * np.linalg.norm(vector) + 1e-12)
         terms = set(analyze(query))
-        overlap = np.array([len(terms & set(analyze(s))) / (len(terms) or 1) for _, s in candidates])
-        order = np.argsort(-(similarity + overlap))
-        chosen: list[SourceRef] = []
-        for index in order:
-            passage, sentence = candidates[index]
-            ref = SourceRef(document=passage.source, page=passage.page, quote=sentence)
-            if ref not in chosen:
-                chosen.append(ref)
-            if len(chosen) == EVIDENCE_SENTENCES:
-                break
+        overlap = np.array([len(terms & set(analyze(part))) / (len(terms) or 1) for _, _, part in candidates])
+        dated = np.array([when and has_date(part) for _, _, part in candidates], dtype=float)
+        order = [int(index) for index in np.argsort(-(similarity + overlap + DATE_BONUS * dated))]
+        picks = [[index] for index in order[:EVIDENCE_SENTENCES]]
+        if several:
+            def run_of(index: int) -> list[int]:
+                passage, position, _ = candidates[index]
+                return [index - position + item for item in list_around(parts_of[passage.id], position)]
+
+            def coverage(run: list[int]) -> float:
+                covered = set().union(*(analyze(candidates[index][2]) for index in run))
+                return len(terms & covered) / (len(terms) or 1) + max(similarity[index] for index in run)
+
+            picks.insert(0, max((run_of(index) for index in order[:LIST_CANDIDATES]), key=coverage))
+        chosen: list[list[SourceRef]] = []
+        for pick in picks:
+            passage, position, _ = candidates[pick[-1]]
+            pick += [pick[-1] - position + item for item in announced(parts_of[passage.id], position)]
+            chosen.append([SourceRef(document=candidates[index][0].source, page=candidates[index][0].page,
+                                     quote=candidates[index][2]) for index in pick])
         return chosen
 
 
@@ -215,6 +252,11 @@ def matched_form(need: str) -> str:
 @lru_cache(maxsize=256)
 def _page(path: Path, page: int | None, mtime: float) -> str:
     return page_text(path, page)
+
+
+@lru_cache(maxsize=256)
+def _page_units(page: str) -> list[str]:
+    return units(page)
 
 
 def verify_quote(home: Path, ref: SourceRef) -> bool:

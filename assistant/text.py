@@ -123,6 +123,85 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(display_form(text)) if len(part.strip()) > 3]
 
 
+# A line that ends on one of these runs on into the next one, however short it is.
+_RUNS_ON = re.compile(r"(?:[,:(/–-]|\b(?:à|au|aux|de|des|du|d’|d'|l’|l'|et|ou|en|la|le|les|par|pour|sur|avec|dans|"
+                      r"un|une|the|of|and|or|to|for|in|on|by|with|a|an))$", re.IGNORECASE)
+_STARTS_BLOCK = re.compile(r"^(?:[A-ZÀ-Ý0-9«“\"(•▪■◦-])")
+_BULLET = re.compile(r"^(?:[•▪■◦]|[-–]\s|\d{1,2}[.)]\s)")
+SHORT_LINE = 0.75  # of the passage's long lines: a line this short ends its box unless it runs on
+FULL_LINE_FLOOR = 40  # characters: a diagram's boxes are all narrow, so its long lines are no yardstick
+
+
+def units(text: str) -> list[str]:
+    """A passage cut as its page shapes it: blocks of lines (a slide's box, a letterhead line, a bullet), each cut
+    into sentences. A bullet starts a block; a line ends its block when it is short, does not run on, and the next
+    line starts one (capital, digit): so a quote never runs from one box of a slide into the next."""
+    lines = [line.strip() for line in text.splitlines()]
+    widths = sorted(len(line) for line in lines if line)
+    if not widths:
+        return []
+    long_line = max(widths[(len(widths) - 1) * 4 // 5], FULL_LINE_FLOOR)
+    blocks: list[list[str]] = [[]]
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if line:
+            blocks[-1].append(line)
+        ends_box = not line or bool(_BULLET.match(following)) or (
+            len(line) < SHORT_LINE * long_line and not _RUNS_ON.search(line) and bool(_STARTS_BLOCK.match(following)))
+        if ends_box and blocks[-1]:
+            blocks.append([])
+    return [sentence for block in blocks for sentence in sentences(" ".join(block))]
+
+
+_DATE = re.compile(r"\b(?:\d{1,2}(?:er)? (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|"
+                   r"novembre|decembre) \d{4}|(?:january|february|march|april|may|june|july|august|september|"
+                   r"october|november|december) \d{1,2},? \d{4}|\d{4}-\d{2}-\d{2})\b")
+
+
+def has_date(text: str) -> bool:
+    """A calendar date written out («3 octobre 2024», «October 3, 2024», «2024-10-03»)."""
+    return bool(_DATE.search(match_form(display_form(text))))
+
+
+HELD_PART = 30  # characters of a page's unit found in a passage for the passage to hold a part of it
+
+
+def units_held(page_units: list[str], passage: str) -> list[str]:
+    """The units of a page that a passage (a chunk of that page) holds a part of, whole: a unit the chunk cuts at
+    its start or end is read to its end on the page. The passage's own units when none is found (the file has
+    changed since it was indexed)."""
+    held = display_form(passage)
+    found = [unit for unit in page_units if unit in held or unit[:HELD_PART] in held or unit[-HELD_PART:] in held]
+    return found or units(passage)
+
+
+LIST_ITEM = 90  # characters: a unit this short next to others like it is an item of a list, a box of a diagram
+LIST_ITEMS = 8
+
+
+def list_around(parts: list[str], at: int) -> list[int]:
+    """The indices of the run of short units that `parts[at]` belongs to (itself included), in order: the other
+    items of its list, the other boxes of its diagram. Only `at` when it is not short."""
+    if len(parts[at]) > LIST_ITEM:
+        return [at]
+    start = at
+    while start > 0 and len(parts[start - 1]) <= LIST_ITEM and at - start + 1 < LIST_ITEMS:
+        start -= 1
+    end = at
+    while end + 1 < len(parts) and len(parts[end + 1]) <= LIST_ITEM and end + 1 - start < LIST_ITEMS:
+        end += 1
+    return list(range(start, end + 1))
+
+
+def announced(parts: list[str], at: int) -> list[int]:
+    """The indices of the units that `parts[at]` announces when it ends on a colon («répartis de la manière
+    suivante :»): the bullets that follow it, or else the one unit that does."""
+    if not parts[at].rstrip().endswith(":"):
+        return []
+    following = range(at + 1, min(len(parts), at + 1 + LIST_ITEMS))
+    bullets = [index for index in following if _BULLET.match(parts[index])]
+    return bullets or list(following)[:1]
+
+
 def detect_language(text: str, default: Literal["fr", "en"] = "fr") -> Literal["fr", "en"]:
     """'en' or 'fr' by counting each language's function words; the default when neither leads."""
     words = re.findall(r"[\w'’-]+", text.lower().replace("’", "'"))

@@ -6,10 +6,21 @@ import numpy as np
 import pytest
 
 from assistant.evaluation.calibrate import best_threshold, fit_logistic
+from assistant.intent import asks_for_several, asks_when
 from assistant.load import page_text
 from assistant.retrieve import Filters, passes, reciprocal_rank_fusion
 from assistant.settings import Settings
-from assistant.text import detect_language, quote_on_page, sentences, shown_quote
+from assistant.text import (
+    announced,
+    detect_language,
+    has_date,
+    list_around,
+    quote_on_page,
+    sentences,
+    shown_quote,
+    units,
+    units_held,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -150,3 +161,56 @@ def test_best_threshold_takes_the_middle_of_tied_cuts():
     # 0.4, 0.6 and 0.9 each get x and n right; 0.2 misses n and 1.0 misses x.
     tied = [("x", 0.9, ["x"]), ("n", 0.2, []), ("z", 0.4, ["q"]), ("v", 0.6, ["q"])]
     assert best_threshold(tied) == 0.6
+
+
+def test_units_keep_each_box_of_a_slide_apart_and_join_a_wrapped_sentence():
+    slide = ("Étape 1\nRepérer un actif existant qui comble\nle besoin\nSi oui, joindre l’organisme\nresponsable\n"
+             "Étape 2\nVérifier si d’autres organismes ont :\n• Des besoins semblables\n• Une initiative semblable")
+    assert units(slide) == ["Étape 1", "Repérer un actif existant qui comble le besoin",
+                            "Si oui, joindre l’organisme responsable", "Étape 2",
+                            "Vérifier si d’autres organismes ont :", "Des besoins semblables",
+                            "Une initiative semblable"]
+
+
+def test_units_of_a_letter_end_at_its_short_lines_but_a_signature_runs_on_after_a_comma():
+    letter = ("Direction des communications\n1200, rue Saint-Jean\nMontréal, le 12 mai 2025\n"
+              "Nous avons bien reçu votre demande et nous y donnons suite dans le délai prévu par la loi,\n"
+              "avec les documents que nous détenons.\nLe directeur des communications,\nMarc Tremblay")
+    assert units(letter) == [
+        "Direction des communications", "1200, rue Saint-Jean", "Montréal, le 12 mai 2025",
+        "Nous avons bien reçu votre demande et nous y donnons suite dans le délai prévu par la loi, avec les "
+        "documents que nous détenons.", "Le directeur des communications, Marc Tremblay"]
+
+
+def test_a_bullet_starts_a_unit_even_after_a_colon():
+    text = "Le plan compte 12 chantiers, répartis ainsi :\n- 7 chantiers de services;\n- 5 chantiers techniques."
+    parts = units(text)
+    assert parts == ["Le plan compte 12 chantiers, répartis ainsi :", "- 7 chantiers de services;",
+                     "- 5 chantiers techniques."]
+    assert announced(parts, 0) == [1, 2] and announced(parts, 1) == []
+
+
+def test_list_around_gives_the_run_of_short_units_and_leaves_a_long_one_alone():
+    parts = ["Une longue phrase d’introduction qui dépasse nettement la longueur d’un élément de liste ordinaire.",
+             "Collecte", "Analyse", "Conception", "Exploitation",
+             "Une autre longue phrase qui ferme la liste et qui dépasse elle aussi la longueur d’un élément."]
+    assert list_around(parts, 2) == [1, 2, 3, 4]
+    assert list_around(parts, 0) == [0]
+
+
+def test_units_held_reads_a_unit_cut_by_the_chunk_to_its_end_on_the_page():
+    page = units("Titre du document\nLa demande vise à obtenir les orientations émises pour la mise en commun\n"
+                 "des plateformes entre les organismes publics.\nFin de la page")
+    chunk = "Titre du document\nLa demande vise à obtenir les orientations émises pour la mise en commun"
+    assert units_held(page, chunk) == ["Titre du document", "La demande vise à obtenir les orientations émises "
+                                       "pour la mise en commun des plateformes entre les organismes publics."]
+    assert units_held(page, "un texte que la page ne contient plus") == ["un texte que la page ne contient plus"]
+
+
+def test_dates_and_the_questions_that_ask_for_them_or_for_several_things():
+    assert has_date("Québec, le 1er février 2023") and has_date("Ottawa, March 4, 2022") and has_date("2021-06-30")
+    assert not has_date("Programme de 3 projets en 2024")
+    assert asks_when("Quand le comité a-t-il été créé?") and asks_when("When was the plan adopted?")
+    assert not asks_when("Qui mène le projet?")
+    assert asks_for_several("Quelles sont les étapes du processus?") and asks_for_several("What are the phases?")
+    assert not asks_for_several("Quel ministère mène ce projet?")
