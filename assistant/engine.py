@@ -137,9 +137,9 @@ class Engine:
     def indexed_documents(self) -> list[IndexedSource]:
         """Every indexed source with its pages, chunks and indexing time, sorted by path: read from the index now,
         so that it shows what an ingest since the pipeline opened has written."""
-        from assistant.index import indexed_sources
+        from assistant.index import current_sources
 
-        return sorted(indexed_sources(self.pipeline().retriever.collection).values(),
+        return sorted(current_sources(self.pipeline().retriever.collection, self.settings).values(),
                       key=lambda source: source.source)
 
     def source_problems(self) -> dict[str, str]:

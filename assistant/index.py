@@ -1,8 +1,10 @@
 """Index stage: chunks -> vectors in a Chroma collection, kept in step with the corpus incrementally.
 
-The collection itself is the one source of truth: every chunk carries its source path and the source's
-content hash, so what is indexed can always be read back from Chroma, in the embedded store or a server.
-The BM25 index beside it (assistant.lexical) is rebuilt from the collection whenever the two differ.
+Every chunk carries its source path and the source's content hash, so what is indexed can always be read back
+from Chroma, in the embedded store or a server; which of those versions readers see is the current generation's
+manifest (assistant.lock: a changed source's new chunks go in beside the old ones, and only the manifest,
+published last, makes them visible). The BM25 index beside it (assistant.lexical) is rebuilt from a
+generation's chunks whenever the two differ.
 """
 
 import json
@@ -26,7 +28,7 @@ from assistant.embed import Embedder
 from assistant.errors import IndexStoreError, LoadError
 from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.load import discover, file_hash, load_source
-from assistant.lock import FileLock, publish_generation
+from assistant.lock import FileLock, publish_generation, read_manifest
 from assistant.models import Chunk, IndexedSource, IngestReport
 from assistant.settings import Settings
 from assistant.text import sha256_hex
@@ -70,7 +72,10 @@ def open_collection(client: ClientAPI, settings: Settings, embedder: Embedder) -
     return collection
 
 
-def read_all(collection: Collection, include: Include, page_size: int = 5000) -> dict[str, list]:
+READ_BATCH = 5000  # chunks read from the store at once (Chroma caps one read)
+
+
+def read_all(collection: Collection, include: Include, page_size: int = READ_BATCH) -> dict[str, list]:
     """Every chunk's id and the asked fields, read page by page (Chroma caps one read)."""
     everything: dict[str, list] = {"ids": [], **{field: [] for field in include}}
     for offset in count(0, page_size):
@@ -82,27 +87,41 @@ def read_all(collection: Collection, include: Include, page_size: int = 5000) ->
     return everything
 
 
-def indexed_sources(collection: Collection) -> dict[str, IndexedSource]:
-    """What the collection holds, source by source, read back from the chunks' metadata."""
-    by_source: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+def indexed_sources(collection: Collection, manifest: dict[str, str] | None) -> dict[str, IndexedSource]:
+    """What a generation of the collection holds, source by source, read back from the chunks' metadata: the
+    sources its manifest names, at the hash it names (`read_manifest`); with no manifest (an index built before
+    generations had them), each source's latest complete version."""
     everything = read_all(collection, ["metadatas"])
-    for chunk_id, metadata in zip(everything["ids"], everything["metadatas"], strict=True):
-        by_source[metadata["source"]].append((chunk_id, metadata))
-    return {
-        source: IndexedSource(
-            source=source,
-            title=entries[0][1]["title"],
-            source_hash=entries[0][1]["source_hash"],
-            pages=len({m.get("page") for _, m in entries if m.get("page")}),
-            chunk_ids=[chunk_id for chunk_id, _ in entries],
-            # Chunks written by an earlier version lack these two: the source then counts as incomplete
-            # and is indexed again, instead of failing.
-            chunks_expected=entries[0][1].get("source_chunks", 0),
-            record_id=entries[0][1].get("record_id"),
-            indexed_at=entries[0][1].get("indexed_at", ""),
-        )
-        for source, entries in by_source.items()
-    }
+    return sources_of(list(zip(everything["ids"], everything["metadatas"], strict=True)), manifest)
+
+
+def current_sources(collection: Collection, settings: Settings) -> dict[str, IndexedSource]:
+    """What the index's current generation holds."""
+    return indexed_sources(collection, read_manifest(settings.path(settings.index_dir)))
+
+
+def sources_of(entries: list[tuple[str, dict]], manifest: dict[str, str] | None) -> dict[str, IndexedSource]:
+    by_version: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
+    for chunk_id, metadata in entries:
+        by_version[metadata["source"], metadata["source_hash"]].append((chunk_id, metadata))
+    versions = [IndexedSource(
+        source=source,
+        title=chunks[0][1]["title"],
+        source_hash=digest,
+        pages=len({m.get("page") for _, m in chunks if m.get("page")}),
+        chunk_ids=[chunk_id for chunk_id, _ in chunks],
+        # Chunks written by an earlier version lack these two: the source then counts as incomplete
+        # and is indexed again, instead of failing.
+        chunks_expected=chunks[0][1].get("source_chunks", 0),
+        record_id=chunks[0][1].get("record_id"),
+        indexed_at=chunks[0][1].get("indexed_at", ""),
+    ) for (source, digest), chunks in by_version.items()]
+    if manifest is not None:
+        return {version.source: version for version in versions if manifest.get(version.source) == version.source_hash}
+    latest: dict[str, IndexedSource] = {}
+    for version in sorted(versions, key=lambda version: (version.complete, version.indexed_at)):
+        latest[version.source] = version
+    return latest
 
 
 def last_good_folder(settings: Settings) -> Path:
@@ -160,16 +179,23 @@ def lexical_folder(settings: Settings) -> Path:
     return settings.path(settings.index_dir) / f"bm25-{settings.collection}"
 
 
-def sync_lexical(collection: Collection, settings: Settings) -> LexicalIndex:
-    """The BM25 index of exactly the chunks in the collection: the saved one if it matches, else rebuilt."""
+def sync_lexical(collection: Collection, settings: Settings, chunk_ids: list[str], save: bool = False) -> LexicalIndex:
+    """The BM25 index of exactly these chunks (a generation's): the saved one if it matches, else built (and saved
+    when `save`: only the writer saves, under its lock)."""
     folder = lexical_folder(settings)
     saved = LexicalIndex.load(folder)
-    if saved and saved.stamp == corpus_stamp(read_all(collection, [])["ids"]):
+    if saved and saved.stamp == corpus_stamp(chunk_ids):
         return saved
-    everything = read_all(collection, ["documents"])
-    rebuilt = LexicalIndex.build(everything["ids"], everything["documents"])
-    rebuilt.save(folder)
-    return rebuilt
+    texts: list[str] = []
+    for start in range(0, len(chunk_ids), READ_BATCH):
+        part = chunk_ids[start:start + READ_BATCH]
+        found = collection.get(ids=part, include=["documents"])
+        by_id = dict(zip(found["ids"], found["documents"] or [], strict=True))
+        texts += [by_id.get(chunk_id, "") for chunk_id in part]
+    built = LexicalIndex.build(chunk_ids, texts)
+    if save:
+        built.save(folder)
+    return built
 
 
 def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[float]], batch_size: int) -> None:
@@ -232,9 +258,9 @@ def ingest(
     writer lock throughout (IndexBusy at once when another ingest holds it). `lock_held`: the caller took it
     already (`Engine.ingest` does, before the store and the models load, so that a refusal comes at once).
 
-    Unchanged sources are skipped; a changed source is embedded and added first, then its old chunks are
-    deleted; a source gone from a scanned folder is removed. A source that fails is reported and its chunks
-    already in the index are kept.
+    Unchanged sources are skipped; a changed source is embedded and added beside its old chunks; a source gone
+    from a scanned folder leaves; then a new generation is published (`lock.publish_generation`) and the chunks
+    no reader can need any more are deleted. A source that fails is reported and keeps its indexed version.
     """
     with nullcontext() if lock_held else FileLock(settings.path(settings.index_dir)).held():
         return _ingest(settings, embedder, paths, rebuild, progress)
@@ -252,15 +278,22 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     report = IngestReport()
     roots = paths or settings.source_dirs
     files = _files_under(roots, settings, report)
-    indexed = indexed_sources(collection)
+    index_dir = settings.path(settings.index_dir)
+    before = None if rebuild else read_manifest(index_dir)
+    everything = read_all(collection, ["metadatas"])
+    entries = list(zip(everything["ids"], everything["metadatas"], strict=True))
+    indexed = sources_of(entries, before)
     # Removals first, so that a record moved to another file does not clash with its former self. A source now
-    # refused (a link that leads out of the corpus) leaves with what is gone.
+    # refused (a link that leads out of the corpus) leaves with what is gone. Nothing is deleted yet: the next
+    # generation's manifest leaves them out, and they go once no reader can still need them.
     refused = [source for source, reason in report.failed.items() if reason == OUTSIDE and source in indexed]
     for source in [*_gone(indexed, roots, settings), *refused]:
-        _delete_ids(collection, indexed.pop(source).chunk_ids, batch_size)
+        indexed.pop(source)
         _keep_last_good(settings, source, None)
         report.removed.append(source)
     record_sources = {entry.record_id: source for source, entry in indexed.items() if entry.record_id}
+    visible = {source: entry.chunk_ids for source, entry in indexed.items()}
+    after = {source: entry.source_hash for source, entry in indexed.items()}
 
     bar_disabled = None if progress is None else not progress  # None: shown only on a terminal
     for source, path in tqdm(files.items(), desc="Indexation", unit="source", disable=bar_disabled, leave=False):
@@ -276,7 +309,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
             chunks = chunk_source(loaded)
             if not chunks:
                 raise LoadError(source, "aucun texte à indexer")
-            # The new chunks go in before the old ones leave: a failure in between loses nothing.
+            # Beside the old chunks (their ids carry the old hash): readers see the new ones once published.
             _add_chunks(collection, chunks, embedder.embed_documents([c.text for c in chunks]), batch_size)
         except LoadError as error:
             report.failed[source] = error.reason
@@ -284,17 +317,21 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
         except Exception as error:  # the store or the model failing on one source must not stop the others
             report.failed[source] = f"échec de l’indexation ({type(error).__name__} : {error})"
             continue
-        if previous:
-            _delete_ids(collection, sorted(set(previous.chunk_ids) - {chunk.id for chunk in chunks}), batch_size)
+        visible[source], after[source] = [chunk.id for chunk in chunks], loaded.source_hash
         if record_id:
             _keep_last_good(settings, source, path, loaded.source_hash)
         (report.updated if previous else report.added).append(source)
         report.chunks_embedded += len(chunks)
 
-    sync_lexical(collection, settings)
+    sync_lexical(collection, settings, sorted(chunk_id for ids in visible.values() for chunk_id in ids), save=True)
     refusals_changed = _refusals_changed(settings, report)  # remembered at every ingest, whatever else changed
-    if rebuild or report.added or report.updated or report.removed or refusals_changed:
-        publish_generation(settings.path(settings.index_dir))
-    report.chunks_total = collection.count()
+    if after != before or refusals_changed:
+        publish_generation(index_dir, after)
+    # What neither this generation nor the one before names: a killed ingest's leftovers, versions replaced
+    # before the last ingest, sources gone then.
+    kept = {*after.items(), *(before or {}).items()}
+    _delete_ids(collection, [chunk_id for chunk_id, metadata in entries
+                             if (metadata["source"], metadata["source_hash"]) not in kept], batch_size)
+    report.chunks_total = sum(len(ids) for ids in visible.values())
     report.seconds = round(time.perf_counter() - started, 2)
     return report

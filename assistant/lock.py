@@ -2,6 +2,12 @@
 to its last (a second one is refused at once, told who holds it), then publishes a new generation of the index,
 which every running engine notices before its next question and opens.
 
+Generations without copies: chunk ids carry their source's content hash, so an ingest adds a changed source's
+new chunks beside the old ones and publishes a manifest (source -> hash) naming what the new generation holds.
+Readers see only the chunks their manifest names: a killed ingest leaves chunks no manifest names (invisible,
+removed by the next ingest), and the chunks of the generation before stay until the next ingest, for the
+questions still under way on it.
+
 `WriterLock` is the interface an ingest uses; `FileLock` is the one the embedded store needs (an advisory lock on
 a file of the index folder, which the system releases when its holder dies, however it dies). Machines that share
 one index through a Chroma server need a lock they all see (a row of the shared database): another
@@ -23,6 +29,7 @@ from assistant.errors import IndexBusy
 
 LOCK_FILE = ".ingest.lock"  # in the index folder; hidden, never indexed or served
 GENERATION_FILE = ".generation"  # in the index folder: what the last complete ingest published
+MANIFEST_PREFIX = ".manifest-"  # + generation + .json: the sources (path -> content hash) a generation holds
 
 
 class WriterLock(Protocol):
@@ -68,14 +75,28 @@ def holder(handle: IO[str]) -> dict[str, str]:
     return {key: str(found[key]) for key in ("pid", "host", "since") if key in found} if isinstance(found, dict) else {}
 
 
-def publish_generation(index_dir: Path) -> str:
-    """Say that the index changed and is complete again: a new generation, written whole (a reader sees the old
-    one or the new one, never half of one)."""
+def _manifest_path(index_dir: Path, generation: str) -> Path:
+    return index_dir / f"{MANIFEST_PREFIX}{generation}.json"
+
+
+def publish_generation(index_dir: Path, sources: dict[str, str]) -> str:
+    """Say that the index is complete again with these sources (path -> content hash, the chunks readers see): its
+    manifest is written under a new name first, then the generation file names it, replaced whole (a reader sees
+    the old generation or the new one, never half of one). Manifests older than the one before are removed."""
     generation = f"{time.time_ns()}-{os.getpid()}"
-    staging = index_dir / f"{GENERATION_FILE}.{os.getpid()}"
-    staging.write_text(generation, encoding="utf-8")
-    staging.replace(index_dir / GENERATION_FILE)
+    previous = current_generation(index_dir)
+    _write_whole(_manifest_path(index_dir, generation), json.dumps(sources, sort_keys=True))
+    _write_whole(index_dir / GENERATION_FILE, generation)
+    for manifest in index_dir.glob(f"{MANIFEST_PREFIX}*.json"):
+        if manifest.name not in {_manifest_path(index_dir, g).name for g in (generation, previous)}:
+            manifest.unlink(missing_ok=True)
     return generation
+
+
+def _write_whole(path: Path, text: str) -> None:
+    staging = path.with_name(f"{path.name}.{os.getpid()}")
+    staging.write_text(text, encoding="utf-8")
+    staging.replace(path)
 
 
 def current_generation(index_dir: Path) -> str:
@@ -84,3 +105,16 @@ def current_generation(index_dir: Path) -> str:
         return (index_dir / GENERATION_FILE).read_text(encoding="utf-8")
     except OSError:
         return ""
+
+
+def read_manifest(index_dir: Path, generation: str | None = None) -> dict[str, str] | None:
+    """The sources of a generation (the current one by default), path -> content hash; None for an index that
+    published none (built before generations had manifests: every complete source it holds is then read)."""
+    generation = current_generation(index_dir) if generation is None else generation
+    if not generation:
+        return None
+    try:
+        found = json.loads(_manifest_path(index_dir, generation).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {str(source): str(digest) for source, digest in found.items()} if isinstance(found, dict) else None

@@ -16,7 +16,7 @@ from assistant.compose import CitationList, compose_information, compose_need
 from assistant.decide import ScoredAsset, decide, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
-from assistant.index import indexed_sources, last_good, last_good_folder
+from assistant.index import last_good, last_good_folder
 from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text
 from assistant.labels import Language
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
@@ -54,7 +54,7 @@ class Pipeline:
             retriever = Retriever.open(settings, mode)
         except (IndexStoreError, EmbedderError) as error:
             raise AskError(str(error)) from error
-        sources = indexed_sources(retriever.collection)
+        sources = retriever.sources
         calibration = load_calibration(retriever.embedder.name, settings.calibration_path) if calibrated else None
         if calibrated and calibration is None:
             raise AskError(f"aucune calibration pour l’encodeur {retriever.embedder.name} : "

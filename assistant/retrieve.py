@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field
 
 from assistant.embed import Embedder, get_embedder
 from assistant.errors import IndexStoreError
-from assistant.index import describe_store, open_client, open_collection, sync_lexical
+from assistant.index import READ_BATCH, current_sources, describe_store, open_client, open_collection, sync_lexical
 from assistant.labels import Kind
 from assistant.lexical import LexicalIndex
-from assistant.models import Filters
+from assistant.models import Filters, IndexedSource
 from assistant.settings import Settings
 from assistant.text import contains_form
 
@@ -77,24 +77,36 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
 
 @dataclass
 class Retriever:
+    """Search over one generation of the index: only the chunks its manifest names (`sources`) are ever returned,
+    whatever an ingest under way has added beside them."""
+
     collection: Collection
     embedder: Embedder
     lexical: LexicalIndex
+    sources: dict[str, IndexedSource]
     mode: Mode = "hybrid"
+
+    def __post_init__(self) -> None:
+        self.visible = frozenset(chunk_id for source in self.sources.values() for chunk_id in source.chunk_ids)
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid") -> "Retriever":
         embedder = get_embedder(settings.embedder)
         collection = open_collection(open_client(settings), settings, embedder)
-        if not collection.count():
+        sources = current_sources(collection, settings)
+        if not sources:
             raise IndexStoreError(f"l’index ({describe_store(settings)}) est vide : lancez d’abord assistant ingest")
-        return cls(collection, embedder, sync_lexical(collection, settings), mode)
+        chunk_ids = sorted(chunk_id for source in sources.values() for chunk_id in source.chunk_ids)
+        return cls(collection, embedder, sync_lexical(collection, settings, chunk_ids), sources, mode)
 
     def document_texts(self) -> list[str]:
         """The text of every passage of a document (not of a catalogue record)."""
-        found = self.collection.get(include=["documents", "metadatas"])
-        return [text for text, metadata in zip(found["documents"] or [], found["metadatas"] or [], strict=True)
-                if not (metadata or {}).get("record_id")]
+        ids = sorted(chunk_id for source in self.sources.values() if not source.record_id
+                     for chunk_id in source.chunk_ids)
+        texts: list[str] = []
+        for start in range(0, len(ids), READ_BATCH):
+            texts += self.collection.get(ids=ids[start:start + READ_BATCH], include=["documents"])["documents"] or []
+        return texts
 
     def embed(self, query: str) -> np.ndarray:
         """The query's vector, read-only. Remembered for the last texts asked: one question embeds its text for
@@ -104,17 +116,17 @@ class Retriever:
     def search(self, query: str, k: int = 20, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Passage]:
         """The k best passages for the query, best first."""
-        total = self.collection.count()
-        if not total or not query.strip():
+        total = self.collection.count()  # with chunks of other generations, which are dropped below
+        if not self.visible or not query.strip():
             return []
         vector = self.embed(query) if query_vector is None else query_vector
         # A wider pool than k, so that fusion and filters still leave k; all chunks when filtering.
         filtering = bool(filters and filters.active())
-        pool = total if filtering else min(total, max(50, 3 * k))
+        pool = total if filtering else min(total, max(50, 3 * k) + total - len(self.visible))
         rankings = []
         if self.mode in ("hybrid", "dense"):
             found = self.collection.query(query_embeddings=[vector.tolist()], n_results=pool, include=[])
-            rankings.append(found["ids"][0])
+            rankings.append([chunk_id for chunk_id in found["ids"][0] if chunk_id in self.visible])
         if self.mode in ("hybrid", "lexical"):
             rankings.append([chunk_id for chunk_id, _ in self.lexical.search(query, pool)])
         fused = reciprocal_rank_fusion(rankings)

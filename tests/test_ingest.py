@@ -8,16 +8,19 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from assistant.catalogue import read_catalogue
-from assistant.index import IndexStoreError, ingest, open_client, open_collection
+from assistant.index import IndexStoreError, current_sources, ingest, open_client, open_collection
 from assistant.text import quote_on_page
 
 PORTFOLIO = "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
 
 
-def stored_chunks(settings, embedder) -> list[tuple[str, str, dict]]:
+def stored_chunks(settings, embedder, generation_only: bool = True) -> list[tuple[str, str, dict]]:
+    """The chunks readers see (the current generation's), or every chunk the store holds."""
     collection = open_collection(open_client(settings), settings, embedder)
     got = collection.get(include=["documents", "metadatas"])
-    return list(zip(got["ids"], got["documents"], got["metadatas"]))
+    seen = {chunk_id for source in current_sources(collection, settings).values() for chunk_id in source.chunk_ids}
+    return [(chunk_id, text, metadata) for chunk_id, text, metadata in zip(got["ids"], got["documents"], got["metadatas"])
+            if chunk_id in seen or not generation_only]
 
 
 def test_every_pdf_chunk_is_found_on_the_page_it_names(repo_settings, embedder):
@@ -78,11 +81,19 @@ def test_a_changed_source_replaces_its_chunks_and_a_removed_one_leaves(corpus_se
     assert any("signature électronique" in text for text in notes_texts)
     assert not any("registre des archives" in text for text in notes_texts)
     assert len(after) == len(before)
+    # The version before stays in the store for the questions still under way on its generation, no longer.
+    stored = [text for _, text, _ in stored_chunks(corpus_settings, embedder, generation_only=False)]
+    assert any("registre des archives" in text for text in stored)
 
     notes.unlink()
     report = ingest(corpus_settings, embedder, progress=False)
     assert report.removed == ["corpus/documents/notes.md"]
     assert all(meta["source"] != "corpus/documents/notes.md" for _, _, meta in stored_chunks(corpus_settings, embedder))
+    stored = [text for _, text, _ in stored_chunks(corpus_settings, embedder, generation_only=False)]
+    assert not any("registre des archives" in text for text in stored)
+    ingest(corpus_settings, embedder, progress=False)
+    assert all(meta["source"] != "corpus/documents/notes.md"
+               for _, _, meta in stored_chunks(corpus_settings, embedder, generation_only=False))
 
 
 def test_overlapping_arguments_read_each_source_once(corpus_settings, embedder):

@@ -4,11 +4,13 @@ Screenshots of each step go to out/screenshots/<time>/ (the path is printed).
 """
 
 import re
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, web_server
 from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.catalogue import read_catalogue
@@ -368,3 +370,27 @@ def test_only_the_latest_answer_links_its_markers(page):
     assert answers.first.locator('a[href^="#source-"]').count() == 0
     assert re.search(r"\[\d+\]", answers.first.inner_text())  # its markers are text again
     assert answers.last.locator('a[href^="#source-"]').count() > 0
+
+
+STARTS = 3
+
+
+def test_a_question_sent_while_the_app_starts_is_answered_under_load(browser, web_home, tmp_path):
+    """The page's load handler and the first question open the engine from two threads at once: the question
+    waits for the one opening, on a busy machine too (two processes burning both cores)."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        for start in range(STARTS):
+            with web_server(web_home, tmp_path / f"web-{start}.log") as url:
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(url)
+                ask(page, NEED)  # at once: the load handler is still opening the engine
+                expect(page.locator("#assets .card").first).to_be_visible(timeout=120_000)
+                expect(page.locator("#chat")).to_contain_text("Service d’authentification gouvernementale")
+                expect(page.locator("#chat")).not_to_contain_text("Une erreur inattendue")
+                context.close()
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
