@@ -61,4 +61,4 @@ benchmark: index
 
 clean-index:
 	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-* index/facets-* \
-		index/last-good index/.generation index/.refused.json
+		index/last-good index/.generation-* index/.manifest-* index/.refused-*.json

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import MissingExtra
 from assistant.labels import GENERATOR_NOTICES, Generator
-from assistant.lock import current_generation
+from assistant.lock import Generations
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, IngestReport, PageImage, Restart
 from assistant.settings import Settings
 
@@ -38,11 +38,12 @@ class Engine:
         self._writing = threading.Lock()  # one ingest at a time through this engine
         self._pipeline: Pipeline | None = None
         self._generation = ""  # the index's generation the pipeline was opened at
+        self._generations = Generations(settings.path(settings.index_dir), settings.collection)
 
     def pipeline(self) -> "Pipeline":
         """The opened pipeline (opened now if it is not yet, or again when an ingest, in this process or another,
         has published a new generation of the index since). AskError when the index cannot be opened."""
-        generation = current_generation(self.settings.path(self.settings.index_dir))
+        generation = self._generations.current()
         pipeline = self._pipeline
         if pipeline is None or generation != self._generation:
             with self._lock:
@@ -60,7 +61,7 @@ class Engine:
         from assistant.pipeline import Pipeline
 
         with self._lock:
-            self._generation = current_generation(self.settings.path(self.settings.index_dir))
+            self._generation = self._generations.current()
             self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
 
     # --- Questions -----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from assistant.embed import Embedder
 from assistant.errors import IndexStoreError, LoadError
 from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.load import discover, file_hash, load_source
-from assistant.lock import FileLock, publish_generation, read_manifest
+from assistant.lock import FileLock, Generations
 from assistant.models import Chunk, IndexedSource, IngestReport
 from assistant.settings import Settings
 from assistant.text import sha256_hex
@@ -89,7 +89,7 @@ def read_all(collection: Collection, include: Include, page_size: int = READ_BAT
 
 def indexed_sources(collection: Collection, manifest: dict[str, str] | None) -> dict[str, IndexedSource]:
     """What a generation of the collection holds, source by source, read back from the chunks' metadata: the
-    sources its manifest names, at the hash it names (`read_manifest`); with no manifest (an index built before
+    sources its manifest names, at the hash it names (`Generations.manifest`); with no manifest (an index built before
     generations had them), each source's latest complete version."""
     everything = read_all(collection, ["metadatas"])
     return sources_of(list(zip(everything["ids"], everything["metadatas"], strict=True)), manifest)
@@ -97,7 +97,11 @@ def indexed_sources(collection: Collection, manifest: dict[str, str] | None) -> 
 
 def current_sources(collection: Collection, settings: Settings) -> dict[str, IndexedSource]:
     """What the index's current generation holds."""
-    return indexed_sources(collection, read_manifest(settings.path(settings.index_dir)))
+    return indexed_sources(collection, generations(settings).manifest())
+
+
+def generations(settings: Settings) -> Generations:
+    return Generations(settings.path(settings.index_dir), settings.collection)
 
 
 def sources_of(entries: list[tuple[str, dict]], manifest: dict[str, str] | None) -> dict[str, IndexedSource]:
@@ -163,7 +167,7 @@ def _unchanged(settings: Settings, previous: IndexedSource | None, source: str, 
 def _refusals_changed(settings: Settings, report: IngestReport) -> bool:
     """Whether the sources refused differ from the last ingest's (a record broken, or mended, on disk changes what
     readers show even when no chunk changes); remembers this ingest's."""
-    remembered = settings.path(settings.index_dir) / ".refused.json"
+    remembered = settings.path(settings.index_dir) / f".refused-{settings.collection}.json"
     refused = sorted(report.failed)
     try:
         before = json.loads(remembered.read_text(encoding="utf-8"))
@@ -259,7 +263,7 @@ def ingest(
     already (`Engine.ingest` does, before the store and the models load, so that a refusal comes at once).
 
     Unchanged sources are skipped; a changed source is embedded and added beside its old chunks; a source gone
-    from a scanned folder leaves; then a new generation is published (`lock.publish_generation`) and the chunks
+    from a scanned folder leaves; then a new generation is published (`lock.Generations.publish`) and the chunks
     no reader can need any more are deleted. A source that fails is reported and keeps its indexed version.
     """
     with nullcontext() if lock_held else FileLock(settings.path(settings.index_dir)).held():
@@ -278,8 +282,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     report = IngestReport()
     roots = paths or settings.source_dirs
     files = _files_under(roots, settings, report)
-    index_dir = settings.path(settings.index_dir)
-    before = None if rebuild else read_manifest(index_dir)
+    before = None if rebuild else generations(settings).manifest()
     everything = read_all(collection, ["metadatas"])
     entries = list(zip(everything["ids"], everything["metadatas"], strict=True))
     indexed = sources_of(entries, before)
@@ -326,7 +329,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     sync_lexical(collection, settings, sorted(chunk_id for ids in visible.values() for chunk_id in ids), save=True)
     refusals_changed = _refusals_changed(settings, report)  # remembered at every ingest, whatever else changed
     if after != before or refusals_changed:
-        publish_generation(index_dir, after)
+        generations(settings).publish(after)
     # What neither this generation nor the one before names: a killed ingest's leftovers, versions replaced
     # before the last ingest, sources gone then.
     kept = {*after.items(), *(before or {}).items()}

@@ -28,8 +28,8 @@ from typing import IO, Protocol
 from assistant.errors import IndexBusy
 
 LOCK_FILE = ".ingest.lock"  # in the index folder; hidden, never indexed or served
-GENERATION_FILE = ".generation"  # in the index folder: what the last complete ingest published
-MANIFEST_PREFIX = ".manifest-"  # + generation + .json: the sources (path -> content hash) a generation holds
+GENERATION_FILE = ".generation"  # + -<collection>, in the index folder: what the last complete ingest published
+MANIFEST_PREFIX = ".manifest-"  # + <collection>-<generation>.json: the sources (path -> content hash) it holds
 
 
 class WriterLock(Protocol):
@@ -75,46 +75,52 @@ def holder(handle: IO[str]) -> dict[str, str]:
     return {key: str(found[key]) for key in ("pid", "host", "since") if key in found} if isinstance(found, dict) else {}
 
 
-def _manifest_path(index_dir: Path, generation: str) -> Path:
-    return index_dir / f"{MANIFEST_PREFIX}{generation}.json"
+class Generations:
+    """The generations of one collection of an index folder: `<folder>/.generation-<collection>` names the current
+    one, `<folder>/.manifest-<collection>-<generation>.json` holds its sources."""
 
+    def __init__(self, index_dir: Path, collection: str):
+        self.index_dir = index_dir
+        self.pointer = index_dir / f"{GENERATION_FILE}-{collection}"
+        self.prefix = f"{MANIFEST_PREFIX}{collection}-"
 
-def publish_generation(index_dir: Path, sources: dict[str, str]) -> str:
-    """Say that the index is complete again with these sources (path -> content hash, the chunks readers see): its
-    manifest is written under a new name first, then the generation file names it, replaced whole (a reader sees
-    the old generation or the new one, never half of one). Manifests older than the one before are removed."""
-    generation = f"{time.time_ns()}-{os.getpid()}"
-    previous = current_generation(index_dir)
-    _write_whole(_manifest_path(index_dir, generation), json.dumps(sources, sort_keys=True))
-    _write_whole(index_dir / GENERATION_FILE, generation)
-    for manifest in index_dir.glob(f"{MANIFEST_PREFIX}*.json"):
-        if manifest.name not in {_manifest_path(index_dir, g).name for g in (generation, previous)}:
-            manifest.unlink(missing_ok=True)
-    return generation
+    def _manifest_path(self, generation: str) -> Path:
+        return self.index_dir / f"{self.prefix}{generation}.json"
+
+    def publish(self, sources: dict[str, str]) -> str:
+        """Say that the index is complete again with these sources (path -> content hash, the chunks readers see):
+        the manifest is written under a new name first, then the pointer names it, replaced whole (a reader sees
+        the old generation or the new one, never half of one). Manifests older than the one before go."""
+        generation = f"{time.time_ns()}-{os.getpid()}"
+        kept = {self._manifest_path(generation).name, self._manifest_path(self.current()).name}
+        _write_whole(self._manifest_path(generation), json.dumps(sources, sort_keys=True))
+        _write_whole(self.pointer, generation)
+        for manifest in self.index_dir.glob(f"{self.prefix}*.json"):
+            if manifest.name not in kept:
+                manifest.unlink(missing_ok=True)
+        return generation
+
+    def current(self) -> str:
+        """The generation the index is at ("" before any ingest published one): cheap enough to read per question."""
+        try:
+            return self.pointer.read_text(encoding="utf-8")
+        except OSError:
+            return ""
+
+    def manifest(self, generation: str | None = None) -> dict[str, str] | None:
+        """The sources of a generation (the current one by default), path -> content hash; None for an index that
+        published none (built before generations had manifests: every complete source it holds is then read)."""
+        generation = self.current() if generation is None else generation
+        if not generation:
+            return None
+        try:
+            found = json.loads(self._manifest_path(generation).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return {str(source): str(digest) for source, digest in found.items()} if isinstance(found, dict) else None
 
 
 def _write_whole(path: Path, text: str) -> None:
     staging = path.with_name(f"{path.name}.{os.getpid()}")
     staging.write_text(text, encoding="utf-8")
     staging.replace(path)
-
-
-def current_generation(index_dir: Path) -> str:
-    """The generation the index is at ("" before any ingest published one): cheap enough to read per question."""
-    try:
-        return (index_dir / GENERATION_FILE).read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
-def read_manifest(index_dir: Path, generation: str | None = None) -> dict[str, str] | None:
-    """The sources of a generation (the current one by default), path -> content hash; None for an index that
-    published none (built before generations had manifests: every complete source it holds is then read)."""
-    generation = current_generation(index_dir) if generation is None else generation
-    if not generation:
-        return None
-    try:
-        found = json.loads(_manifest_path(index_dir, generation).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return {str(source): str(digest) for source, digest in found.items()} if isinstance(found, dict) else None

@@ -19,7 +19,8 @@ def stored_chunks(settings, embedder, generation_only: bool = True) -> list[tupl
     collection = open_collection(open_client(settings), settings, embedder)
     got = collection.get(include=["documents", "metadatas"])
     seen = {chunk_id for source in current_sources(collection, settings).values() for chunk_id in source.chunk_ids}
-    return [(chunk_id, text, metadata) for chunk_id, text, metadata in zip(got["ids"], got["documents"], got["metadatas"])
+    return [(chunk_id, text, metadata)
+            for chunk_id, text, metadata in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             if chunk_id in seen or not generation_only]
 
 

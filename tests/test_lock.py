@@ -12,8 +12,8 @@ from conftest import REPO
 from test_cli import run
 
 from assistant.errors import IndexBusy
-from assistant.index import ingest
-from assistant.lock import LOCK_FILE, FileLock, current_generation
+from assistant.index import generations, ingest
+from assistant.lock import LOCK_FILE, FileLock
 from assistant.settings import Settings
 
 HOLD = ("import sys, time; from pathlib import Path; from assistant.lock import FileLock\n"
@@ -93,10 +93,8 @@ def test_an_ingest_killed_at_random_points_leaves_the_old_generation_or_the_new_
     then opens and answers, from exactly the generation before or exactly the new one, never a mix."""
     from assistant import Engine
     from assistant.index import current_sources, open_client, open_collection
-    from assistant.lock import read_manifest
 
     settings = small_home(tmp_path)
-    index_dir = settings.path(settings.index_dir)
     documents = settings.path(settings.documents_dir)
 
     def write_version(version: int) -> None:  # two sources change together: a mix would show
@@ -114,13 +112,13 @@ def test_an_ingest_killed_at_random_points_leaves_the_old_generation_or_the_new_
     random = __import__("random").Random(17)
     mid_write, held = 0, 1  # held: the version the index's generation holds
     for version in range(2, 2 + KILLS):
-        before = read_manifest(index_dir)
+        before = generations(settings).manifest()
         write_version(version)
         writer = start_ingest(settings)
         time.sleep(random.uniform(0, whole_run))
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=60)
-        after = read_manifest(index_dir)
+        after = generations(settings).manifest()
         assert after in (before, {**before, **{f"corpus/documents/{name}": after[f"corpus/documents/{name}"]
                                                 for name in ("note.md", "annexe.md")}}), version
         new = after != before
@@ -180,6 +178,6 @@ def test_a_running_engine_follows_an_ingest_made_by_another_process(tmp_path):
     assert run("ingest", "--quiet", settings=settings).returncode == 0  # another process, the engine still open
     assert [r.id for r in engine.records()] == ["sag"]  # no restart, no reload(): it followed
     assert "sag" in [asset.id for asset in engine.ask("Nos citoyens doivent se connecter à notre portail").assets]
-    nothing_new = current_generation(settings.path(settings.index_dir))
+    nothing_new = generations(settings).current()
     assert run("ingest", "--quiet", settings=settings).returncode == 0  # nothing changed: nothing published
-    assert current_generation(settings.path(settings.index_dir)) == nothing_new
+    assert generations(settings).current() == nothing_new
