@@ -51,6 +51,7 @@ from assistant.labels import (  # noqa: E402
     display_name,
     kind_label,
     level_label,
+    refusal,
     status_label,
 )
 from assistant.load import DOCUMENT_SUFFIXES, is_hidden  # noqa: E402
@@ -79,5 +80,5 @@ __all__ = [
     "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",
     "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown", "display_name", "export_csv",
     "filter_records", "import_into_catalogue", "is_hidden", "kind_label", "level_label", "locate", "read_catalogue",
-    "shown_quote", "sources_markdown", "status_label",
+    "refusal", "shown_quote", "sources_markdown", "status_label",
 ]

@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from assistant.errors import RecordError
+from assistant.errors import RecordError, too_big
 from assistant.models import CatalogueRecord
-from assistant.settings import source_name
+from assistant.settings import Bounds, source_name
 from assistant.text import identifier_form
 
 
@@ -49,12 +49,60 @@ def filter_records(records: Iterable[CatalogueRecord], query: str = "", kind: st
 # ---- the catalogue's own files
 
 
-def load_yaml(path: Path, home: Path) -> tuple[str, str, Any]:
-    """A YAML file as (its document name under `home`, its raw text, its parsed content)."""
+class _BoundedLoader(yaml.SafeLoader):
+    """Safe YAML that refuses aliases (a few lines of `&a [*a, *a, …]` expand to billions of nodes) and nesting
+    deeper than `nesting`."""
+
+    nesting = Bounds().nesting
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "les alias YAML (*nom) ne sont pas acceptés",
+                                              self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            if self.depth > self.nesting:
+                raise yaml.composer.ComposerError(None, None, f"imbrication trop profonde (plus de {self.nesting} "
+                                                  "niveaux)", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def refuse_oversized_file(path: Path, document: str, max_bytes: int) -> None:
+    """RecordError when the file is over `max_bytes`: refused before it is read."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise RecordError(document, None, f"lecture impossible ({err.strerror})") from err
+    if size > max_bytes:
+        raise RecordError(document, None, too_big("fichier trop volumineux", size, max_bytes, "octets"))
+
+
+def load_text(path: Path, home: Path, max_bytes: int) -> tuple[str, str]:
+    """A UTF-8 text file (a CSV table) as (its document name under `home`, its text), refused over `max_bytes`."""
     document = source_name(path, home)
+    refuse_oversized_file(path, document, max_bytes)
+    try:
+        return document, path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordError(document, None, f"lecture impossible comme texte UTF-8 : {err}") from err
+
+
+def load_yaml(path: Path, home: Path, max_bytes: int, nesting: int) -> tuple[str, str, Any]:
+    """A YAML file as (its document name under `home`, its raw text, its parsed content), refused when it is over
+    `max_bytes` or nested deeper than `nesting`, or uses aliases."""
+    document = source_name(path, home)
+    refuse_oversized_file(path, document, max_bytes)
     try:
         raw = path.read_text(encoding="utf-8-sig")
-        return document, raw, yaml.safe_load(raw)
+        loader = _BoundedLoader(raw)
+        loader.nesting = nesting
+        try:
+            return document, raw, loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" (ligne {mark.line + 1}, colonne {mark.column + 1})" if mark else ""
@@ -63,15 +111,35 @@ def load_yaml(path: Path, home: Path) -> tuple[str, str, Any]:
         raise RecordError(document, None, f"lecture impossible comme YAML : {err}") from err
 
 
-def read_record(path: Path, home: Path) -> CatalogueRecord:
-    """One catalogue file, checked against the model and its file name; errors name it relative to `home`."""
-    document, _, data = load_yaml(path, home)
-    if not isinstance(data, dict):
-        raise RecordError(document, None, f"un dictionnaire de champs était attendu, reçu {type(data).__name__}")
+def _overlong(data: Any, limit: int, field: str = "") -> tuple[str, int] | None:
+    """The first field (dotted path) whose text is over `limit` characters, and its length."""
+    if isinstance(data, str):
+        return (field, len(data)) if len(data) > limit else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for key, value in items:
+        if found := _overlong(value, limit, f"{field}.{key}" if field else str(key)):
+            return found
+    return None
+
+
+def record_from(document: str, **fields: Any) -> CatalogueRecord:
+    """A record from its fields, checked against the model; RecordError naming the document and the field."""
     try:
-        record = CatalogueRecord.model_validate(data)
+        return CatalogueRecord.model_validate(fields)
     except ValidationError as err:
         raise RecordError.from_validation(document, err) from err
+
+
+def read_record(path: Path, home: Path, bounds: Bounds = Bounds()) -> CatalogueRecord:
+    """One catalogue file, checked against the model, its file name and the bounds; errors name it relative to
+    `home`."""
+    document, _, data = load_yaml(path, home, bounds.record_bytes, bounds.nesting)
+    if not isinstance(data, dict):
+        raise RecordError(document, None, f"un dictionnaire de champs était attendu, reçu {type(data).__name__}")
+    if overlong := _overlong(data, bounds.field_chars):
+        field, length = overlong
+        raise RecordError(document, field, too_big("texte trop long", length, bounds.field_chars, "caractères"))
+    record = record_from(document, **{str(key): value for key, value in data.items()})
     if record.id != path.stem:
         raise RecordError(document, "id", f"« {record.id} » ne correspond pas au nom du fichier « {path.stem} »")
     return record
@@ -95,13 +163,14 @@ def files_with_suffix(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
 
 
-def read_catalogue(directory: Path, home: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def read_catalogue(directory: Path, home: Path,
+                   bounds: Bounds = Bounds()) -> tuple[list[CatalogueRecord], list[RecordError]]:
     """Every record of a catalogue directory; the files that cannot be read are reported, not raised."""
     found: list[tuple[CatalogueRecord, str]] = []
     errors: list[RecordError] = []
     for path in files_with_suffix(directory, (".yaml", ".yml")):
         try:
-            found.append((read_record(path, home), source_name(path, home)))
+            found.append((read_record(path, home, bounds), source_name(path, home)))
         except RecordError as err:
             errors.append(err)
     records, duplicates = unique_records(found)

@@ -9,12 +9,12 @@ code: 1 for input that was refused, 2 for an assistant that cannot run.
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import click
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant import (
     GENERATORS,
@@ -116,7 +116,7 @@ def import_command(engine: Engine, path: Path, fmt, out: Path | None, replace: b
     """Convertir des fiches publiccode.yml, Open Resource Exchange ou CSV en fiches du catalogue."""
     settings = engine.settings
     target = out or settings.path(settings.catalogue_dir)
-    written, errors = import_into_catalogue(path, fmt, target, settings.home, replace)
+    written, errors = import_into_catalogue(path, fmt, target, settings.home, replace, settings.bounds)
     for error in errors:
         click.echo(f"Refusée : {error}", err=True)
     click.echo(f"{len(written)} fiches écrites dans {target}, {len(errors)} refusées.")
@@ -131,7 +131,7 @@ def validate_command(engine: Engine, directory: Path | None) -> None:
     """Vérifier toutes les fiches du catalogue."""
     settings = engine.settings
     folder = directory or settings.path(settings.catalogue_dir)
-    records, errors = read_catalogue(folder, settings.home)
+    records, errors = read_catalogue(folder, settings.home, settings.bounds)
     for error in errors:
         click.echo(f"Invalide : {error}", err=True)
     click.echo(f"{len(records)} fiches valides, {len(errors)} invalides dans {folder}.")
@@ -139,18 +139,56 @@ def validate_command(engine: Engine, directory: Path | None) -> None:
         sys.exit(REFUSED)
 
 
-def stdin_cases() -> Iterator[tuple[str, list[str]]]:
-    """One question per line; a line that is a JSON object may carry {"question": …, "history": […]}."""
-    for line in sys.stdin:
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                case = json.loads(line)
-                yield str(case.get("question", "")), [str(turn) for turn in case.get("history") or []]
-                continue
-            except (ValueError, AttributeError):
-                pass
-        yield line, []
+class BatchLine(BaseModel):
+    """One line of `ask -`: a question, or a JSON object {"question": …, "history": […]}."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    question: str
+    history: list[str] = []
+
+
+_PROBLEMS = {"string_type": "texte attendu", "list_type": "liste de textes attendue", "missing": "champ requis",
+             "extra_forbidden": "champ inconnu (attendus : question, history)", "model_type": "objet JSON attendu"}
+
+
+def nesting_depth(value: object) -> int:
+    """How deep lists and objects nest in a parsed JSON value (a scalar is 0)."""
+    depth, level = 0, [value]
+    while containers := [item for item in level if isinstance(item, (list, dict))]:
+        depth += 1
+        level = [child for item in containers for child in (item.values() if isinstance(item, dict) else item)]
+    return depth
+
+
+def batch_line(raw: bytes, nesting: int) -> BatchLine:
+    """A line of standard input read as a question; ValueError with the one-line reason when it cannot be."""
+    try:
+        line = raw.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"ligne non UTF-8 (octet {error.start})") from None
+    if not line.startswith("{"):
+        return BatchLine(question=line)
+    try:
+        data = json.loads(line)
+    except RecursionError:
+        raise ValueError(f"JSON imbriqué trop profondément (plus de {nesting} niveaux)") from None
+    except ValueError as error:
+        raise ValueError(f"JSON invalide : {error}") from None
+    if nesting_depth(data) > nesting:
+        raise ValueError(f"JSON imbriqué trop profondément (plus de {nesting} niveaux)")
+    try:
+        case = BatchLine.model_validate(data)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]) or "ligne"
+        raise ValueError(f"champ « {field} » : {_PROBLEMS.get(problem['type'], problem['msg'])}") from None
+    for text in [case.question, *case.history]:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("caractère invalide (substitut Unicode isolé)") from None
+    return case
 
 
 @main.command("ask")
@@ -168,19 +206,33 @@ def ask_command(engine: Engine, question: str, as_json: bool, history: tuple[str
                 generator) -> None:
     """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
     filters = Filters(kind=kind, owner=owner, level=level, source=source)
-    batch = question == "-"
-    failed = False
-    for text, turns in stdin_cases() if batch else [(question, list(history))]:
+    if question != "-":
         try:
             if as_json:
-                click.echo(engine.ask(text, turns, filters, generator).model_dump_json())
+                click.echo(engine.ask(question, list(history), filters, generator).model_dump_json())
             else:
-                print_streamed(engine, text, turns, filters, generator)
+                print_streamed(engine, question, list(history), filters, generator)
         except AskError as error:
-            if not (as_json and batch):
-                raise CannotRun(str(error)) from error
-            failed = True  # one line out per line in, even for a bad line
-            click.echo(json.dumps({"question": text, "error": str(error)}, ensure_ascii=False))
+            raise CannotRun(str(error)) from error
+        return
+    failed, bounds = False, engine.settings.bounds
+    for number, raw in enumerate(sys.stdin.buffer, start=1):  # one line out per line in, in order
+        text = None
+        try:
+            case = batch_line(raw, bounds.nesting)
+            text = case.question
+            if as_json:
+                click.echo(engine.ask(case.question, case.history, filters, generator).model_dump_json())
+            else:
+                print_streamed(engine, case.question, case.history, filters, generator)
+        except (ValueError, AskError) as error:
+            failed = True
+            if as_json:
+                shown = text if text is None or len(text) <= bounds.question_chars else (
+                    text[:bounds.question_chars] + "…")
+                click.echo(json.dumps({"line": number, "question": shown, "error": str(error)}, ensure_ascii=False))
+            else:
+                click.echo(f"Ligne {number} : {error}", err=True)
     if failed:
         sys.exit(REFUSED)
 

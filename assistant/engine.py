@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import MissingExtra
-from assistant.labels import GENERATOR_NOTICES, Generator
+from assistant.errors import AskError, MissingExtra
+from assistant.labels import GENERATOR_NOTICES, Generator, refusal
 from assistant.lock import Generations
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, IngestReport, PageImage, Restart
 from assistant.settings import Settings
+from assistant.text import detect_language
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,6 +26,19 @@ if TYPE_CHECKING:
     from assistant.pipeline import Pipeline
     from assistant.profiles import Exemplars
     from assistant.retrieve import Mode
+
+
+def refuse_oversized(question: str, history: list[str], settings: Settings) -> None:
+    """AskError, in the question's language, when the question, the number of earlier turns or one of them is over
+    its bound (`Bounds.question_chars`, `history_turns`): checked before anything is embedded."""
+    bounds = settings.bounds
+    language = detect_language(question[:bounds.question_chars])
+    longest = max((len(turn) for turn in history), default=0)
+    for key, size, limit in (("question", len(question), bounds.question_chars),
+                             ("history", len(history), bounds.history_turns),
+                             ("turn", longest, bounds.question_chars)):
+        if size > limit:
+            raise AskError(refusal(key, size, limit, language))
 
 
 class Engine:
@@ -69,7 +83,9 @@ class Engine:
     def ask(self, question: str, history: list[str] | None = None, filters: Filters | None = None,
             generator: Generator | None = None) -> Answer:
         """The answer to a need or a question. With a language model as generator (the settings', or
-        `generator`), its checked prose, or the extractive answer with a notice saying why not."""
+        `generator`), its checked prose, or the extractive answer with a notice saying why not. AskError, before
+        any work, when the question or its history is over the settings' bounds."""
+        refuse_oversized(question, history or [], self.settings)
         if (generator or self.settings.generator) == "extractive":
             return self.pipeline().answer(question, history or [], filters)
         return next(piece for piece in self.stream(question, history, filters, generator)
@@ -85,6 +101,7 @@ class Engine:
         """
         from assistant.generate import chat_model, paragraphs, write
 
+        refuse_oversized(question, history or [], self.settings)
         answer = self.pipeline().answer(question, history or [], filters)
         settings = self.settings if generator is None else self.settings.model_copy(update={"generator": generator})
         try:

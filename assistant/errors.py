@@ -108,3 +108,9 @@ def _french_reason(error: Any) -> str:
         "model_type": "dictionnaire de champs attendu",
     }
     return french.get(kind, error["msg"])
+
+
+def too_big(what: str, size: int, limit: int, unit: str) -> str:
+    """The reason a file or a field is refused for its size: «fichier trop volumineux (5 000 000 octets; au plus
+    256 000)»."""
+    return f"{what} ({size:,} {unit}; au plus {limit:,})".replace(",", " ")

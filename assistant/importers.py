@@ -14,14 +14,24 @@ from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
-from assistant.catalogue import files_with_suffix, load_yaml, slugify, unique_records, without_clashes, write_records
+from assistant.catalogue import (
+    files_with_suffix,
+    load_text,
+    load_yaml,
+    record_from,
+    slugify,
+    unique_records,
+    without_clashes,
+    write_records,
+)
 from assistant.errors import Loc, RecordError
 from assistant.models import CONTACT_MAX_LENGTH, CatalogueRecord, SourceRef, is_email, iso_date
-from assistant.settings import source_name
+from assistant.settings import Bounds, source_name
 from assistant.text import quote_on_page
 
 Format = Literal["publiccode", "ore", "csv"]
 FORMATS: tuple[Format, ...] = get_args(Format)
+Imported = tuple[list[CatalogueRecord], list[RecordError]]  # the records read, and those refused
 
 
 # ---- checking parsed YAML against a small schema
@@ -80,13 +90,6 @@ def _sources(document: str, raw: str, values: Iterable[str | None]) -> list[Sour
         raise RecordError(document, "sources",
                           "aucune valeur de la fiche n’a pu être citée telle quelle à partir du fichier")
     return [SourceRef(document=document, page=None, quote=q) for q in quotes]
-
-
-def _record(document: str, **fields: Any) -> CatalogueRecord:
-    try:
-        return CatalogueRecord.model_validate(fields)
-    except ValidationError as err:
-        raise RecordError.from_validation(document, err) from err
 
 
 def _words(*lists: Iterable[str] | None) -> list[str]:
@@ -180,7 +183,7 @@ def from_publiccode(data: Any, raw: str, document: str) -> CatalogueRecord:
     owner = data["legal"].get("mainCopyrightOwner") or data["legal"].get("repoOwner")
     users = _words(data.get("usedBy"))
     contact = next(filter(None, (_contact(c.get("email"), raw) for c in maintenance.get("contacts") or ())), None)
-    return _record(
+    return record_from(
         document,
         id=slugify(data["name"]),
         name=data["name"].strip(),
@@ -261,7 +264,7 @@ def _ore_release(release: Any, admin: str, raw: str, document: str, field: str) 
     name, description = _fr(release["name"]), _fr(release["description"]["whatItDoes"])
     users = _words(p["adminCode"] for p in release.get("partners") or ())
     known, quotes = _contact_and_date([release], raw)
-    return _record(
+    return record_from(
         document,
         id=slugify(f"{admin} {name}"),
         name=name,
@@ -277,7 +280,7 @@ def _ore_release(release: Any, admin: str, raw: str, document: str, field: str) 
     )
 
 
-def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def from_ore(data: Any, raw: str, document: str) -> Imported:
     """An ORE file as records: one per release of a code file (an administration's `releases`),
     one for a software file (with the `administrations` that use it)."""
     if isinstance(data, dict) and "releases" in data:
@@ -295,7 +298,7 @@ def from_ore(data: Any, raw: str, document: str) -> tuple[list[CatalogueRecord],
         users = _words(a["adminCode"] for a in data["administrations"])
         known, quotes = _contact_and_date([use for a in data["administrations"] for use in a["uses"]], raw)
         known["contact"] = quotes[0] = None  # its users' mailboxes, not an owner's: a software file names no owner
-        record = _record(
+        record = record_from(
             document,
             id=slugify(name),
             name=name,
@@ -358,7 +361,7 @@ def _csv_source(cells: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     return [ref] if any(v is not None for v in ref.values()) else []
 
 
-def from_csv(text: str, document: str) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def from_csv(text: str, document: str) -> Imported:
     """A CSV table as records: one row per record; a later row with the same id and no other cells
     than source cells adds its source (and level source) to that record."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
@@ -410,18 +413,15 @@ def _csv_record(cells: dict[str, Any], previous: CatalogueRecord | str | None, w
 # ---- importing files
 
 
-def _import_file(path: Path, fmt: Format, home: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def _import_file(path: Path, fmt: Format, home: Path, bounds: Bounds) -> Imported:
     if fmt == "csv":
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise RecordError(source_name(path, home), None, f"lecture impossible comme texte UTF-8 : {err}") from err
-        return from_csv(text, source_name(path, home))
-    document, raw, data = load_yaml(path, home)
+        document, text = load_text(path, home, bounds.document_bytes)
+        return from_csv(text, document)
+    document, raw, data = load_yaml(path, home, bounds.document_bytes, bounds.nesting)
     return ([from_publiccode(data, raw, document)], []) if fmt == "publiccode" else from_ore(data, raw, document)
 
 
-def import_records(path: Path, fmt: Format, home: Path) -> tuple[list[CatalogueRecord], list[RecordError]]:
+def import_records(path: Path, fmt: Format, home: Path, bounds: Bounds = Bounds()) -> Imported:
     """Records from a file, or from every file of a directory (not its sub-directories) with the
     format's suffix: .csv for csv, .yml/.yaml otherwise. Invalid or duplicate records are reported; files are
     named (in errors and in the records' sources) relative to `home`."""
@@ -430,7 +430,7 @@ def import_records(path: Path, fmt: Format, home: Path) -> tuple[list[CatalogueR
     errors: list[RecordError] = []
     for file in files:
         try:
-            records, refused = _import_file(file, fmt, home)
+            records, refused = _import_file(file, fmt, home, bounds)
         except RecordError as err:
             records, refused = [], [err]
         found += [(record, source_name(file, home)) for record in records]
@@ -439,11 +439,11 @@ def import_records(path: Path, fmt: Format, home: Path) -> tuple[list[CatalogueR
     return unique, errors + duplicates
 
 
-def import_into_catalogue(path: Path, fmt: Format, target: Path, home: Path,
-                          replace: bool = False) -> tuple[list[Path], list[RecordError]]:
+def import_into_catalogue(path: Path, fmt: Format, target: Path, home: Path, replace: bool = False,
+                          bounds: Bounds = Bounds()) -> tuple[list[Path], list[RecordError]]:
     """Import the records of `path` into the catalogue folder `target`: the files written, and the records
     refused (invalid, duplicate, or already in the catalogue without `replace`)."""
-    records, errors = import_records(path, fmt, home)
+    records, errors = import_records(path, fmt, home, bounds)
     if not replace:
         records, clashes = without_clashes(records, target, home)
         errors += clashes

@@ -218,6 +218,28 @@ PANEL_TEXT: dict[Language, dict[str, str]] = {
 }
 
 
+# --- Requests refused for their size (assistant.engine, the web app's guard) -------------------------------
+
+REFUSALS: dict[Language, dict[str, str]] = {
+    "fr": {"question": "la question est trop longue ({size} caractères; au plus {limit}) : résumez le besoin",
+           "history": "la conversation compte trop de tours ({size}; au plus {limit}) : commencez-en une nouvelle",
+           "turn": "un tour précédent de la conversation est trop long ({size} caractères; au plus {limit})",
+           "request": "requête trop volumineuse ({size} octets; au plus {limit})"},
+    "en": {"question": "the question is too long ({size} characters; at most {limit}): summarise the need",
+           "history": "the conversation has too many turns ({size}; at most {limit}): start a new one",
+           "turn": "an earlier turn of the conversation is too long ({size} characters; at most {limit})",
+           "request": "request too large ({size} bytes; at most {limit})"},
+}
+
+
+def refusal(key: str, size: int, limit: int, language: Language = "fr") -> str:
+    """The one line that says what was too big: «la question est trop longue (2 400 caractères; au plus 2 000)»."""
+    def grouped(number: int) -> str:
+        return f"{number:,}".replace(",", " " if language == "fr" else ",")
+
+    return REFUSALS[language][key].format(size=grouped(size), limit=grouped(limit))
+
+
 # --- Language-model answers (assistant.generate) ----------------------------------------------------------
 
 NO_ANSWER: dict[Language, str] = {"fr": "Les sources fournies ne permettent pas de répondre à cette question.",

@@ -7,9 +7,9 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from assistant.catalogue import read_record
-from assistant.errors import LoadError, RecordError
+from assistant.errors import LoadError, RecordError, too_big
 from assistant.models import LoadedSource, Page
-from assistant.settings import Settings
+from assistant.settings import Bounds, Settings
 from assistant.text import clean_page_text, sha256_hex
 
 PDF_SUFFIXES = {".pdf"}
@@ -51,12 +51,20 @@ def file_hash(path: Path, source: str) -> str:
 
 def load_source(path: Path, settings: Settings) -> LoadedSource:
     source = settings.relative(path)
+    suffix = path.suffix.lower()
+    bounds = settings.bounds
+    limit = bounds.record_bytes if suffix in RECORD_SUFFIXES else bounds.document_bytes
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise LoadError(source, f"lecture impossible ({error.strerror})") from error
+    if size > limit:  # refused before it is read
+        raise LoadError(source, too_big("fichier trop volumineux", size, limit, "octets"))
     data = read_bytes(path, source)
     if not data.strip():
         raise LoadError(source, "fichier vide")
-    suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        title, pages = read_pdf(data, source)
+        title, pages = read_pdf(data, source, bounds.document_pages)
         return LoadedSource(path=source, title=title or path.stem, source_hash=sha256_hex(data), pages=pages)
     if suffix in TEXT_SUFFIXES:
         text = read_text(data, source)
@@ -64,7 +72,7 @@ def load_source(path: Path, settings: Settings) -> LoadedSource:
                             pages=[Page(text=text)])
     if suffix in RECORD_SUFFIXES:
         try:
-            record = read_record(path, settings.home)
+            record = read_record(path, settings.home, bounds)
         except RecordError as error:
             raise LoadError(source, ": ".join(part for part in (error.field, error.reason) if part)) from error
         return LoadedSource(path=source, title=record.name, source_hash=sha256_hex(data),
@@ -73,14 +81,17 @@ def load_source(path: Path, settings: Settings) -> LoadedSource:
     raise LoadError(source, f"type de fichier non pris en charge « {suffix} » (acceptés : {accepted})")
 
 
-def read_pdf(data: bytes, source: str) -> tuple[str | None, list[Page]]:
-    """A PDF's title and its pages' text. Pages keep their 1-based numbers, empty pages included."""
+def read_pdf(data: bytes, source: str, max_pages: int = Bounds().document_pages) -> tuple[str | None, list[Page]]:
+    """A PDF's title and its pages' text. Pages keep their 1-based numbers, empty pages included. Refused when it
+    has more than `max_pages` pages, before any is read."""
     if b"%PDF-" not in data[:1024]:
         raise LoadError(source, "ce n’est pas un PDF (aucun en-tête %PDF-)")
     try:
         reader = PdfReader(BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError(source, "PDF chiffré : un mot de passe est requis")
+        if len(reader.pages) > max_pages:
+            raise LoadError(source, too_big("PDF trop long", len(reader.pages), max_pages, "pages"))
         pages = [Page(number=n, text=clean_page_text(page.extract_text() or ""))
                  for n, page in enumerate(reader.pages, start=1)]
         title = (reader.metadata.title if reader.metadata else None) or None

@@ -230,12 +230,12 @@ def indexed_records(settings: Settings,
     problems: dict[str, str] = {}
     for source in (entry.source for entry in sources.values() if entry.record_id):
         try:
-            records[source] = read_record(settings.home / source, settings.home)
+            records[source] = read_record(settings.home / source, settings.home, settings.bounds)
             continue
         except RecordError as error:
             broken = error.reason if not error.field else f"{error.field} : {error.reason}"
         try:
-            records[source] = read_record(last_good(settings, source), last_good_folder(settings))
+            records[source] = read_record(last_good(settings, source), last_good_folder(settings), settings.bounds)
             problems[source] = f"fiche invalide sur disque ({broken}) : la dernière version indexée reste en usage"
         except RecordError:
             problems[source] = f"fiche invalide sur disque ({broken}) : écartée des réponses"

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.labels import Generator
@@ -22,10 +22,26 @@ def source_name(path: Path, home: Path) -> str:
     return path.resolve().as_posix()
 
 
+class Bounds(BaseModel):
+    """Bounds on what comes in: each refusal names what was too big, before any work is done on it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question_chars: int = Field(2000, gt=0, description="Longest question or need, in characters.")
+    history_turns: int = Field(20, gt=0, description="Most earlier turns a question may come with.")
+    request_bytes: int = Field(2_000_000, gt=0, description="Largest request body the web app accepts.")
+    record_bytes: int = Field(256_000, gt=0, description="Largest catalogue record file.")
+    field_chars: int = Field(20_000, gt=0, description="Longest text of one field of a catalogue record.")
+    document_bytes: int = Field(50_000_000, gt=0, description="Largest document (PDF, text) or import file.")
+    document_pages: int = Field(2_000, gt=0, description="Most pages of one PDF.")
+    nesting: int = Field(32, gt=0, description="Deepest nesting of a YAML or JSON input (records, imports, "
+                         "batch lines).")
+
+
 class Settings(BaseSettings):
     # The project's .env, then one in the current folder (which wins).
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=(PROJECT_ROOT / ".env", ".env"),
-                                      extra="ignore")
+                                      env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(PROJECT_ROOT, description="Project root: relative paths below are resolved against it.")
     documents_dir: Path = Field(Path("corpus/documents"), description="Source documents (PDF, text, Markdown).")
@@ -61,6 +77,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(None, description="openai: the key, if the endpoint asks for one.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds the model may take before the extractive answer.")
     llm_max_tokens: int = Field(500, gt=0, description="Longest answer the model may write, in tokens.")
+    bounds: Bounds = Field(default_factory=Bounds, description="What comes in may be this big and "
+                             "no bigger (ASSISTANT_BOUNDS__<NAME>).")
 
     @model_validator(mode="after")
     def _login_is_complete(self) -> "Settings":

@@ -170,7 +170,7 @@ def test_a_configured_login_is_required(web_home, tmp_path):
         assert httpx.get(url + "config").status_code == 401
         pdf = web_home / "corpus" / "documents" / "mcn-reponse-acces-DA2425-39-mutualisation.pdf"
         assert httpx.get(f"{url}gradio_api/file={pdf}").status_code == 401
-        assert httpx.post(url + "gradio_api/call/catalogue", json={"data": ["seao", "", "", ""]}).status_code == 401
+        assert httpx.post(url + "gradio_api/queue/join", json={"data": ["seao", "", "", ""]}).status_code == 401
         authenticated = Client(url, auth=("conseil", "mot-de-passe"), verbose=False)
         table, _ = authenticated.predict("seao", "", "", "", api_name="/catalogue")
         assert table["data"]

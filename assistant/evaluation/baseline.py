@@ -47,7 +47,7 @@ def load_documents(settings: Settings) -> list[Document]:
                 metadata = {"source": source}
                 if path.suffix.lower() in RECORD_SUFFIXES:
                     try:
-                        metadata["record_id"] = read_record(path, settings.home).id
+                        metadata["record_id"] = read_record(path, settings.home, settings.bounds).id
                     except RecordError:
                         continue
                 documents.append(Document(page_content=path.read_text(encoding="utf-8"), metadata=metadata))
@@ -70,7 +70,7 @@ class Baseline:
             for path in discover(folder):
                 if path.suffix.lower() in RECORD_SUFFIXES:
                     try:
-                        record = read_record(path, settings.home)
+                        record = read_record(path, settings.home, settings.bounds)
                     except RecordError:
                         continue
                     self.records[record.id] = record

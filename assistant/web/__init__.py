@@ -83,7 +83,7 @@ def asgi_app(engine: Engine) -> Guard:
         auth_message=f"{TITLE} : connectez-vous.", allowed_paths=[str(documents)],
         footer_links=[], run_history=False, theme=THEME, css=CSS, js=OPEN_CITED_SOURCE, i18n=GRADIO_FRENCH,
         ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False)
-    return Guard(server, documents, settings.home, FRENCH_CHROME)
+    return Guard(server, documents, settings.home, FRENCH_CHROME, settings.bounds.request_bytes)
 
 
 def serve(engine: Engine) -> None:

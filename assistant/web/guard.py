@@ -1,6 +1,7 @@
-"""The web app's file guard: the server answers Gradio's file routes (and `/source/<path>`, mapped onto them) only
-for a document of the corpus that is not hidden, never its proxy, upload or run-history routes; its page names no
-outside address and gets its first script (the page's language).
+"""The web app's guard: the server answers Gradio's file routes (and `/source/<path>`, mapped onto them) only for a
+document of the corpus that is not hidden, never its proxy, upload or run-history routes; it takes a request body
+only on the login and the queue, and no bigger than the settings' bound; its page names no outside address and
+gets its first script (the page's language).
 
 Everything here is security code, reviewable alone: `Guard` wraps the whole ASGI app (assistant.web.serve).
 """
@@ -13,12 +14,19 @@ from urllib.parse import quote as url_quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant import DOCUMENT_SUFFIXES, is_hidden
+from assistant import DOCUMENT_SUFFIXES, is_hidden, refusal
 
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
 SOURCE_ROUTE = "/source/"  # a document named by its path under the project root: links show no server path
 REFUSED_ROUTES = ("/gradio_api/proxy=", "/gradio_api/upload", "/gradio_api/runs", "/gradio_api/run-history")
 REFUSED_BODY = b"Fichier refuse : seuls les documents du corpus sont servis."
+# The only routes that take a request body: the login, and the queue through which the page and API clients ask
+# (join, cancel, reset). Every other one (Gradio's upload, recording, stream, component and vibe-editing routes,
+# its REST run/call routes) is refused, whatever it accepts.
+POSTED_ROUTES = ("/login", "/login/", "/gradio_api/queue/join", "/gradio_api/cancel", "/gradio_api/reset",
+                 "/gradio_api/reset/")
+READ_METHODS = ("GET", "HEAD")
+REFUSED_METHOD_BODY = b"Requete refusee : cette adresse n'accepte pas d'envoi."
 
 
 def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
@@ -42,6 +50,12 @@ def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
                 and resolved.suffix.lower() in DOCUMENT_SUFFIXES and resolved.is_file())
     except (ValueError, OSError):  # a NUL byte, a name too long for the file system
         return False
+
+
+def method_allowed(method: str, url_path: str) -> bool:
+    """Whether a request of this method may reach the app: reads anywhere (the file routes are checked apart),
+    a body only to the routes that need one."""
+    return method in READ_METHODS or (method == "POST" and url_path in POSTED_ROUTES)
 
 
 def document_link(source: str, page: int | None) -> str:
@@ -106,14 +120,16 @@ class _CleanedPage:
 
 
 class Guard:
-    """ASGI middleware: refuses file requests outside the documents folder, cleans the page template and puts
-    `first_script` first in it."""
+    """ASGI middleware: refuses file requests outside the documents folder, bodies sent to any route but the
+    login and the queue, and bodies over `max_body` bytes (413, before the app reads a byte); cleans the page
+    template and puts `first_script` first in it."""
 
-    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str):
+    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str, max_body: int):
         self.app = app
         self.documents_dir = documents_dir
         self.home = home
         self.first_script = first_script
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,10 +137,62 @@ class Guard:
         if scope["path"].startswith(SOURCE_ROUTE):
             scope = as_file_route(scope, self.home)
         if not file_request_allowed(scope["path"], self.documents_dir):
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                    (b"content-length", str(len(REFUSED_BODY)).encode())]})
-            return await send({"type": "http.response.body", "body": REFUSED_BODY})
-        if scope["method"] != "GET":
-            return await self.app(scope, receive, send)
-        return await self.app(scope, receive, _CleanedPage(send, self.first_script))
+            return await _refuse(send, 403, REFUSED_BODY)
+        if not method_allowed(scope["method"], scope["path"]):
+            return await _refuse(send, 403, REFUSED_METHOD_BODY)
+        if scope["method"] in READ_METHODS:
+            return await self.app(scope, receive, _CleanedPage(send, self.first_script))
+        body = await _bounded_body(scope, receive, self.max_body)
+        if body is None:
+            return await _refuse(send, 413, refusal("request", _declared_length(scope) or self.max_body + 1,
+                                                    self.max_body).encode("utf-8"))
+        return await self.app(scope, _replay(body, receive), send)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it (or its declared length) is over `limit` bytes."""
+    declared = _declared_length(scope)
+    if declared is not None and declared > limit:
+        return None
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return None
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body read ahead, then waits on the client as the original would."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
