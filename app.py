@@ -4,8 +4,14 @@ The interface lives in assistant/web/; this file builds it over one engine, from
 variables, .env), and starts the server.
 """
 
-from assistant import Engine, Settings  # first: sets the offline, no-analytics environment before gradio loads
+import sys
+
+from assistant import Engine, SettingsError, load_settings  # first: the offline, no-analytics environment
 from assistant.web import serve
 
 if __name__ == "__main__":
-    serve(Engine(Settings()))
+    try:
+        settings = load_settings()
+    except SettingsError as error:  # one line, never the value (it may be a secret), never a traceback
+        sys.exit(f"Erreur : {error}")
+    serve(Engine(settings))

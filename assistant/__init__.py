@@ -24,6 +24,7 @@ from assistant.errors import (  # noqa: E402
     LoadError,
     MissingExtra,
     RecordError,
+    SettingsError,
 )
 from assistant.export import answer_with_sources, citation_line, conversation_markdown, sources_markdown  # noqa: E402
 from assistant.feedback import (  # noqa: E402
@@ -68,17 +69,16 @@ from assistant.models import (  # noqa: E402
     SourceRef,
     SuggestedLevel,
 )
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import Settings, load_settings  # noqa: E402
 from assistant.text import locate, shown_quote  # noqa: E402
 
 __all__ = [
-    "ANSWER_TEXT", "COMMENT_LIMIT", "DOCUMENT_SUFFIXES", "GENERATORS", "IMPORT_FORMATS", "KIND_LABELS", "KINDS",
-    "LEVEL_LABELS", "PANEL_TEXT", "QUOTED", "REASON_LABELS", "SEPARATORS", "Answer",
-    "AskError", "AssetResult", "CatalogueRecord", "Citation", "EmbedderError", "Engine", "Feedback", "FeedbackError",
-    "FeedbackStore", "Filters", "Generator", "IndexBusy", "IndexStoreError", "IndexedSource", "IngestReport", "Kind",
-    "Language",
-    "LoadError", "MissingExtra", "PageImage", "RecordError", "Restart", "Settings", "SourceRef", "StoredFeedback",
-    "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown", "display_name", "export_csv",
-    "filter_records", "import_into_catalogue", "is_hidden", "kind_label", "level_label", "locate", "read_catalogue",
-    "refusal", "shown_quote", "sources_markdown", "status_label",
+    "ANSWER_TEXT", "Answer", "AskError", "AssetResult", "COMMENT_LIMIT", "CatalogueRecord", "Citation",
+    "DOCUMENT_SUFFIXES", "EmbedderError", "Engine", "Feedback", "FeedbackError", "FeedbackStore", "Filters",
+    "GENERATORS", "Generator", "IMPORT_FORMATS", "IndexBusy", "IndexStoreError", "IndexedSource", "IngestReport",
+    "KINDS", "KIND_LABELS", "Kind", "LEVEL_LABELS", "Language", "LoadError", "MissingExtra", "PANEL_TEXT", "PageImage",
+    "QUOTED", "REASON_LABELS", "RecordError", "Restart", "SEPARATORS", "Settings", "SettingsError", "SourceRef",
+    "StoredFeedback", "SuggestedLevel", "answer_with_sources", "citation_line", "conversation_markdown",
+    "display_name", "export_csv", "filter_records", "import_into_catalogue", "is_hidden", "kind_label", "level_label",
+    "load_settings", "locate", "read_catalogue", "refusal", "shown_quote", "sources_markdown", "status_label",
 ]

@@ -32,9 +32,10 @@ from assistant import (
     IndexStoreError,
     IngestReport,
     Restart,
-    Settings,
+    SettingsError,
     export_csv,
     import_into_catalogue,
+    load_settings,
     read_catalogue,
     sources_markdown,
 )
@@ -77,9 +78,9 @@ def main(context: click.Context) -> None:
     """Assistant de mutualisation : un actif existe-t-il déjà pour mon besoin?"""
     if context.obj is None:  # a caller (a test, another program) may hand its own engine
         try:
-            context.obj = Engine(Settings())
-        except ValidationError as error:
-            raise CannotRun(settings_error(error)) from error
+            context.obj = Engine(load_settings())
+        except SettingsError as error:
+            raise CannotRun(str(error)) from None
 
 
 @main.command("ingest")
@@ -367,15 +368,6 @@ def feedback_export_command(engine: Engine, out: Path | None, separator: str) ->
     except OSError as error:
         raise CliError(f"{out} : écriture impossible ({error.strerror})") from error
     click.echo(f"{len(items)} avis exportés dans {out}.")
-
-
-def settings_error(error: ValidationError) -> str:
-    """A settings error in one line: the variable and the reason, never the value (it may be a secret)."""
-    first = error.errors()[0]
-    reason = first["msg"].removeprefix("Value error, ")
-    if not first["loc"]:  # a check across several settings names them itself
-        return f"réglages invalides : {reason}"
-    return f"réglage invalide ASSISTANT_{'_'.join(str(part) for part in first['loc']).upper()} : {reason}"
 
 
 def run() -> None:

@@ -80,6 +80,10 @@ class Engine:
 
     # --- Questions -----------------------------------------------------------------------------------------
 
+    def check(self, question: str, history: list[str] | None = None) -> None:
+        """AskError when the question or its history is over the settings' bounds: what `ask` refuses at once."""
+        refuse_oversized(question, history or [], self.settings)
+
     def ask(self, question: str, history: list[str] | None = None, filters: Filters | None = None,
             generator: Generator | None = None) -> Answer:
         """The answer to a need or a question. With a language model as generator (the settings', or

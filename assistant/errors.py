@@ -11,6 +11,10 @@ class AskError(Exception):
     """A question that cannot be answered as asked, or an assistant that cannot start."""
 
 
+class SettingsError(Exception):
+    """Settings that cannot be read: one line naming the variable and the reason, never its value."""
+
+
 class IndexStoreError(Exception):
     """The index cannot be opened or written (missing, empty, built with another embedder, server down)."""
 

@@ -3,9 +3,10 @@
 The model gets the answer's numbered passages (quotes already verified on their pages) and the engine's
 decisions (verdict, assets, level, next steps). It writes sentences and cites passages as [n]; it chooses
 nothing. Its text is then checked: every [n] names a passage it was given, every sentence that states
-something carries one, and at least one sentence is cited. A text that fails, or a backend that is down or
-too slow, gives way to the extractive answer, with a notice saying why. The quotes an answer cites are
-always the engine's, never the model's.
+something carries one, at least one sentence is cited, and what a sentence states is found in the passages it
+cites or in the engine's decision (every number and name, most other terms: a marker alone proves nothing).
+A text that fails, or a backend that is down or too slow, gives way to the extractive answer, with a notice
+saying why. The quotes an answer cites are always the engine's, never the model's.
 """
 
 import logging
@@ -18,7 +19,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.errors import MissingExtra
-from assistant.labels import GENERATOR_NOTICES, NO_ANSWER, Language
+from assistant.labels import GENERATOR_NOTICES, NO_ANSWER
 from assistant.lexical import analyze
 from assistant.models import Answer, Restart
 from assistant.settings import Settings
@@ -28,6 +29,11 @@ log = logging.getLogger("assistant.generate")
 
 MARKER = re.compile(r"\[(\d+)\]")
 CLAIM_TERMS = 3  # a sentence with fewer content terms states nothing worth a citation ("Voici.", "Merci.")
+# Of a sentence's other content terms, the share its support must hold (two in three): room for a paraphrase's verbs
+# («offre» for «permet»), none for a fact (numbers and names are checked one by one).
+SUPPORTED_SHARE = 2 / 3
+_NUMBER = re.compile(r"\d+")
+_NAME = re.compile(r"(?<=\S\s)[A-ZÀ-Ý][\w’'-]+")  # a capitalised word that does not start the sentence
 LLM_EXTRA_MODULES = {"langchain_openai", "langchain_ollama", "langchain_community", "llama_cpp"}  # the [llm] extra
 LANGUAGE_NAMES = {"fr": "Québec French", "en": "English"}
 
@@ -64,14 +70,15 @@ def as_data(text: str) -> str:
 def build_messages(answer: Answer) -> list[BaseMessage]:
     passages = "\n".join(f"[{c.n}] ({as_data(c.title)}{f', p. {c.page}' if c.page else ''}) {as_data(c.quote)}"
                          for c in answer.citations)
-    assets = "\n".join(f"- {a.display_name}; kind: {a.kind}; owner: "
-                       f"{a.owner or 'not named in the sources'}; level: {a.level or 'none'}"
-                       f"{f' – {a.level_label}' if a.level_label else ''}; passages: "
+    assets = "\n".join(f"- {as_data(a.display_name)}; kind: {a.kind}; owner: "
+                       f"{as_data(a.owner or 'not named in the sources')}; level: {a.level or 'none'}"
+                       f"{f' – {as_data(a.level_label)}' if a.level_label else ''}; passages: "
                        f"{' '.join(f'[{n}]' for n in a.citations)}" for a in answer.assets) or "- none"
     level = answer.suggested_level
     steps = "\n".join(f"- {step}" for step in answer.next_steps) or "- none"
+    suggested = f"{level.level} – {as_data(level.label or '')}" if level.level else "not settled"
     decisions = (f"verdict: {answer.verdict}\nassets, best first:\n{assets}\n"
-                 f"suggested level: {f'{level.level} – {level.label}' if level.level else 'not settled'} "
+                 f"suggested level: {suggested} "
                  f"({level.basis}); rationale: {as_data(level.rationale)}\nnext steps:\n{as_data(steps)}")
     system = SYSTEM_PROMPT.format(no_answer=NO_ANSWER[answer.language], language=LANGUAGE_NAMES[answer.language])
     return [SystemMessage(system),
@@ -79,19 +86,50 @@ def build_messages(answer: Answer) -> list[BaseMessage]:
                          f"<decisions>\n{decisions}\n</decisions>")]
 
 
-def check(text: str, given: set[int], language: Language) -> list[str]:
+def decision_text(answer: Answer) -> str:
+    """What the engine decided, in words a faithful sentence may restate: the question, the verdict's paragraph,
+    each asset's name, owner and level, the suggested level and its rationale, the next steps."""
+    assets = [f"{a.display_name} {a.owner or ''} {a.level or ''} {a.level_label or ''} {a.status or ''}"
+              for a in answer.assets]
+    level = answer.suggested_level
+    return "\n".join([answer.question, answer.answer.split("\n\n")[0], *assets,
+                      f"{level.level or ''} {level.label or ''} {level.rationale}", *answer.next_steps])
+
+
+def unsupported(sentence: str, support: str) -> list[str]:
+    """What a sentence states that its support does not hold: each number and name, or too many other terms."""
+    sentence = MARKER.sub(" ", sentence)
+    numbers, names = set(_NUMBER.findall(support)), set(analyze(support))
+    missing = [number for number in _NUMBER.findall(sentence) if number not in numbers]
+    missing += [name for name in _NAME.findall(sentence) if not set(analyze(name)) <= names]
+    terms = [term for term in analyze(_NAME.sub(" ", _NUMBER.sub(" ", sentence)))]
+    if terms and sum(term in names for term in terms) < SUPPORTED_SHARE * len(terms):
+        missing += [term for term in terms if term not in names]
+    return missing
+
+
+def check(text: str, answer: Answer) -> list[str]:
     """What makes a generated text unfit to show; empty when it passes."""
-    if display_form(text) == NO_ANSWER[language]:
+    if display_form(text) == NO_ANSWER[answer.language]:
         return []
+    quotes = {citation.n: citation.quote for citation in answer.citations}
     problems = [f"[{n}] ne renvoie à aucun passage fourni"
-                for n in sorted({int(n) for n in MARKER.findall(text)} - given)]
+                for n in sorted({int(n) for n in MARKER.findall(text)} - set(quotes))]
     stated = claims(text)
     uncited = [s for s in stated if not MARKER.search(s)]
-    problems += [f"phrase sans renvoi : « {s[:60]}… »" if len(s) > 60 else f"phrase sans renvoi : « {s} »"
-                 for s in uncited]
+    problems += [f"phrase sans renvoi : « {shortened(s)} »" for s in uncited]
+    decided = decision_text(answer)
+    for sentence in stated:
+        cited = " ".join(quotes.get(int(n), "") for n in MARKER.findall(sentence))
+        if cited and (missing := unsupported(sentence, f"{cited}\n{decided}")):
+            problems.append(f"absent des passages cités ({', '.join(missing[:3])}) : « {shortened(sentence)} »")
     if not any(MARKER.search(s) for s in stated):
         problems.append("aucune phrase citée")
     return problems
+
+
+def shortened(sentence: str) -> str:
+    return f"{sentence[:60]}…" if len(sentence) > 60 else sentence
 
 
 def chat_model(settings: Settings) -> BaseChatModel | None:
@@ -140,7 +178,7 @@ def write(answer: Answer, model: BaseChatModel, name: str, timeout: float) -> It
             yield piece
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"plus de {timeout:.0f} s")
-        problems = check(text, {c.n for c in answer.citations}, answer.language)
+        problems = check(text, answer)
     except Exception as error:  # the backend is down, refuses, or is too slow: the extractive answer stands
         log.warning("generator %s failed: %s", name, error)
         reason = f"{type(error).__name__} : {str(error).splitlines()[0][:160] if str(error) else 'sans détail'}"

@@ -3,9 +3,10 @@
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.errors import SettingsError
 from assistant.labels import Generator
 from assistant.mcn import DECK_FILE
 
@@ -59,6 +60,16 @@ class Settings(BaseSettings):
     web_port: int = Field(7860, description="Port the web app listens on.")
     web_username: str | None = Field(None, description="With web_password: the login the web app asks for.")
     web_password: SecretStr | None = Field(None, description="With web_username: the login the web app asks for.")
+    web_concurrency: int | None = Field(None, gt=0, description="Questions the web app answers at once; unset means "
+                                        "as many as the machine has cores.")
+    web_queue_size: int = Field(200, gt=0, description="Requests the web app keeps waiting at most; beyond, a "
+                                "request is refused at once («file pleine»).")
+    web_trusted_proxy: str | None = Field(None, description="The reverse proxy's address: only requests from it may "
+                                          "name the client they forward (X-Forwarded-For), which login throttling "
+                                          "then counts.")
+    web_user_header: str | None = Field(None, description="Behind a single sign-on proxy: the header in which it names "
+                                        "the user (e.g. X-Forwarded-User); requests without it, or not from "
+                                        "web_trusted_proxy, are refused.")
     feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file of the advisors' feedback.")
     calibration_file: Path | None = Field(None, description="The fit decision's calibrations (JSON); unset means "
                                           "the file shipped in the package, which `assistant calibrate` updates.")
@@ -84,6 +95,12 @@ class Settings(BaseSettings):
     def _login_is_complete(self) -> "Settings":
         if bool(self.web_username) != bool(self.web_password and self.web_password.get_secret_value()):
             raise ValueError("ASSISTANT_WEB_USERNAME et ASSISTANT_WEB_PASSWORD vont ensemble : donnez les deux")
+        return self
+
+    @model_validator(mode="after")
+    def _user_header_needs_its_proxy(self) -> "Settings":
+        if self.web_user_header and not self.web_trusted_proxy:
+            raise ValueError("ASSISTANT_WEB_USER_HEADER demande ASSISTANT_WEB_TRUSTED_PROXY (l’adresse du mandataire)")
         return self
 
     @property
@@ -114,3 +131,17 @@ class Settings(BaseSettings):
         """A source's identity: its path relative to the project root when inside it, else absolute."""
         return source_name(path, self.home)
 
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; SettingsError in one line (the variable and the reason, never the value,
+    which may be a secret: pydantic's own message and traceback carry the input)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        reason = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a check across several settings names them itself
+            raise SettingsError(f"réglages invalides : {reason}") from None
+        variable = "ASSISTANT_" + "__".join(str(part) for part in first["loc"]).upper()
+        raise SettingsError(f"réglage invalide {variable} : {reason}") from None

@@ -1,8 +1,10 @@
 """The answer engine end to end: a real index of the shipped corpus, real models, `ask` and the CLI contract."""
 
 import json
+import os
 import random
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -352,3 +354,42 @@ def test_cli_on_an_empty_index_says_what_to_do(tmp_path):
     result = run("ask", "Un besoin", settings=settings)
     assert result.returncode == 2 and "assistant ingest" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_batch_mixing_good_and_bad_lines_answers_or_refuses_each_in_order(indexed):
+    lines = [b"Y a-t-il un service pour signer electroniquement des documents?",
+             b'{"question": "Diffuser nos appels d\'offres", "history": "pas une liste"}',
+             b'{"question": 42}',
+             b"{pas du JSON",
+             b"\xed\xa0\x80 un substitut isole",
+             b'{"question": "\\ud800"}',
+             b'{"question": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+             b"x" * 3000,
+             b'{"question": "Combien de projets compte le portefeuille?", "autre": 1}',
+             b"How many projects make up the 2025-2026 portfolio?"]
+    result = subprocess.run([str(REPO / ".venv" / "bin" / "assistant"), "ask", "--json", "-"],
+                            input=b"\n".join(lines) + b"\n", capture_output=True, timeout=300,
+                            env=os.environ | {"ASSISTANT_HOME": str(indexed.home),
+                                              "ASSISTANT_INDEX_DIR": str(indexed.index_dir)})
+    assert b"Traceback" not in result.stderr and result.returncode == 1
+    out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(out) == len(lines)
+    assert "error" not in out[0] and out[0]["assets"] and "error" not in out[9] and out[9]["language"] == "en"
+    errors = {item["line"]: item["error"] for item in out if "error" in item}
+    assert sorted(errors) == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert "history" in errors[2] and "liste" in errors[2]
+    assert "question" in errors[3] and "texte attendu" in errors[3]
+    assert "JSON invalide" in errors[4] and "non UTF-8" in errors[5] and "substitut" in errors[6]
+    assert "imbriqué trop profondément" in errors[7] and "trop longue (3 000 caractères" in errors[8]
+    assert "autre" in errors[9] and "champ inconnu" in errors[9]
+
+
+def test_an_oversized_question_or_history_is_refused_before_the_index_opens(tmp_path):
+    engine = Engine(Settings(_env_file=None, home=tmp_path, index_dir=tmp_path / "nothing-here"))
+    with pytest.raises(AskError, match=r"trop longue \(1 000 000 caractères; au plus 2 000\)"):
+        engine.ask("x" * 1_000_000)
+    with pytest.raises(AskError, match=r"too many turns \(21; at most 20\)"):
+        engine.ask("And for businesses?", ["We need e-signatures"] * 21)
+    with pytest.raises(AskError, match="tour précédent"):
+        engine.ask("Et pour les entreprises?", ["x" * 2001])
+    assert not (tmp_path / "nothing-here").exists(), "refused before any store was opened"

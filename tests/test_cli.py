@@ -55,6 +55,20 @@ def test_a_bad_setting_is_one_line_error(corpus_settings):
     assert result.stderr.strip().count("\n") == 0 and "word2vec" in result.stderr
 
 
+@pytest.mark.parametrize("broken", [{"ASSISTANT_LLM_TIMEOUT": "abc"}, {"ASSISTANT_WEB_USERNAME": ""},
+                                    {"ASSISTANT_BOUNDS__NESTING": "-1"}])
+def test_a_misconfigured_start_names_the_setting_and_never_a_secret(corpus_settings, broken):
+    secrets = {"ASSISTANT_LLM_API_KEY": "sk-NE-PAS-AFFICHER", "ASSISTANT_WEB_USERNAME": "conseil",
+               "ASSISTANT_WEB_PASSWORD": "mot-de-passe-secret"}
+    environment = os.environ | secrets | broken | {"ASSISTANT_HOME": str(corpus_settings.home)}
+    for command in ([str(ASSISTANT), "ask", "Bonjour"], [sys.executable, str(REPO / "app.py")]):
+        result = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0 and output.strip().count("\n") == 0, output
+        assert "ASSISTANT_" in output or "réglages invalides" in output
+        assert "NE-PAS-AFFICHER" not in output and "mot-de-passe-secret" not in output and "Traceback" not in output
+
+
 def test_import_ore_samples_then_validate(tmp_path):
     out = tmp_path / "catalogue"
     result = run("catalogue", "import", str(SHARED / "samples" / "ore-ero" / "software"), "--format", "ore",

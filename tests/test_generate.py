@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 
+import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
@@ -76,16 +77,35 @@ def test_the_prompt_sets_the_rules_the_language_and_keeps_passages_as_data():
 # ---- the checks
 
 def test_a_text_citing_given_passages_in_every_sentence_passes():
-    assert check(GOOD, {1, 2}, "fr") == []
-    assert check(NO_ANSWER["en"], {1, 2}, "en") == []
+    assert check(GOOD, decided_answer()) == []
+    assert check(NO_ANSWER["en"], decided_answer("en")) == []
 
 
 def test_the_checks_name_each_problem():
     problems = check("Le SAG permet de se connecter aux services en ligne [7]. Il est gratuit pour tous les "
-                     "organismes publics du Québec.", {1, 2}, "fr")
+                     "organismes publics du Québec.", decided_answer())
     assert "[7] ne renvoie à aucun passage fourni" in problems
     assert any(p.startswith("phrase sans renvoi : « Il est gratuit") for p in problems)
-    assert check("PWNED", {1, 2}, "fr") == ["aucune phrase citée"]
+    assert check("PWNED", decided_answer()) == ["aucune phrase citée"]
+
+
+@pytest.mark.parametrize("invented, fact", [
+    ("Pour vous inscrire au SAG, composez le 418 555-0199 [1].", "555"),  # a phone number
+    ("Le SAG relève du ministère des Finances, qui en assure l’exploitation [1].", "Financ"),  # an owner
+    ("Le service d’authentification gouvernementale (SAG) est offert depuis le 12 mars 2019 [1].", "2019"),  # a date
+    ("L’adhésion au SAG coûte 25 000 $ par année à chaque organisme [2].", "25"),  # an amount
+    ("Le SAG permet aux citoyens de payer leurs impôts et leurs amendes en ligne [1].", "impôt"),  # a purpose
+])
+def test_a_fact_behind_a_valid_marker_that_its_passage_does_not_hold_is_refused(invented, fact):
+    problems = check(f"{GOOD} {invented}", decided_answer())
+    assert len(problems) == 1 and problems[0].startswith("absent des passages cités ("), problems
+    assert fact.casefold()[:4] in problems[0].casefold()
+
+
+def test_a_faithful_paraphrase_and_the_decisions_restated_pass():
+    text = ("Un actif existant répond probablement à votre besoin : le SAG [1]. Ce service permet aux citoyens de "
+            "se connecter à votre portail [1]. Il s’agit d’une fondation numérique gouvernementale, de niveau 3 [2].")
+    assert check(text, decided_answer()) == []
 
 
 # ---- writing, streamed, and the fallback

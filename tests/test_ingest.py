@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader, PdfWriter
 
 from assistant.catalogue import read_catalogue
@@ -236,3 +237,28 @@ def test_an_index_built_with_another_embedder_is_refused_with_the_rebuild_comman
     assert rebuilt.ok and rebuilt.chunks_embedded == rebuilt.chunks_total > 0
     collection = open_collection(open_client(corpus_settings), corpus_settings, minilm)
     assert collection.metadata["dimension"] == 384
+
+
+def test_files_over_their_bounds_are_refused_by_name_and_the_rest_is_indexed(corpus_settings, embedder):
+    catalogue = corpus_settings.path(corpus_settings.catalogue_dir)
+    sag = (catalogue / "sag.yaml").read_text(encoding="utf-8")
+    (catalogue / "enorme.yaml").write_text(sag.replace("id: sag", "id: enorme") + "# " + "x" * 5_000_000 + "\n",
+                                           encoding="utf-8")
+    (catalogue / "bombe.yaml").write_text('a: &a ["x", "x"]\nb: &b [*a, *a]\nc: [*b, *b]\n', encoding="utf-8")
+    (catalogue / "profonde.yaml").write_text("id: profonde\nname: " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8")
+    talkative = yaml.safe_load(sag) | {"id": "bavarde", "description": "mot " * 6000}
+    (catalogue / "bavarde.yaml").write_text(yaml.safe_dump(talkative, allow_unicode=True), encoding="utf-8")
+    tight = corpus_settings.model_copy(update={"bounds": corpus_settings.bounds.model_copy(
+        update={"document_pages": 3})})
+
+    report = ingest(tight, embedder, progress=False)
+
+    failed = report.failed
+    assert failed["corpus/catalogue/enorme.yaml"].startswith("fichier trop volumineux (5 ")
+    assert "au plus 256 000)" in failed["corpus/catalogue/enorme.yaml"]
+    assert "alias YAML" in failed["corpus/catalogue/bombe.yaml"]
+    assert "imbrication trop profonde (plus de 32 niveaux)" in failed["corpus/catalogue/profonde.yaml"]
+    assert failed["corpus/catalogue/bavarde.yaml"].startswith("description: texte trop long (")
+    assert failed["corpus/documents/mcn-reponse-acces-DA2425-39-mutualisation.pdf"].startswith(
+        "PDF trop long (")
+    assert "corpus/catalogue/sag.yaml" in report.added and "\n" not in "".join(failed.values())

@@ -54,7 +54,7 @@ def assert_checked(answer: Answer, engine: Engine) -> None:
     assert all(engine.verify(c.ref) for c in answer.citations)
     if answer.generator != "extractive":
         assert answer.notice is None
-        assert check(answer.answer, {c.n for c in answer.citations}, answer.language) == []
+        assert check(answer.answer, answer) == []
     else:
         assert answer.generator == "extractive" and answer.notice.startswith("Réponse rédigée sans modèle de langue")
 

@@ -5,6 +5,7 @@ import base64
 import csv
 import io
 import re
+import time
 
 import httpx
 import pytest
@@ -174,3 +175,40 @@ def test_a_configured_login_is_required(web_home, tmp_path):
         authenticated = Client(url, auth=("conseil", "mot-de-passe"), verbose=False)
         table, _ = authenticated.predict("seao", "", "", "", api_name="/catalogue")
         assert table["data"]
+
+        # Thirty guesses from one client: a few free, then refused at once (429) without reaching the check,
+        # the right password included while the account waits; the log names the account, never a password.
+        statuses = [httpx.post(url + "login", data={"username": "conseil", "password": f"essai-{n}"}).status_code
+                    for n in range(30)]
+        assert statuses[:3] == [400, 400, 400] and statuses.count(429) >= 25, statuses
+        right = httpx.post(url + "login", data={"username": "conseil", "password": "mot-de-passe"})
+        assert right.status_code == 429 and int(right.headers["retry-after"]) > 0
+    log = (tmp_path / "web.log").read_text()
+    assert "connexion refusée : compte « conseil »" in log
+    assert "essai-" not in log and "mot-de-passe" not in log
+
+
+def test_a_huge_question_is_refused_at_once_while_another_client_is_answered(web_app):
+    answering = Client(web_app, verbose=False).submit(NEED, [], "", "", "", api_name="/chat")
+    started = time.perf_counter()
+    chat, *_ = Client(web_app, verbose=False).predict("x" * 1_000_000, [], "", "", "", api_name="/chat")
+    assert time.perf_counter() - started < 1.0 + CLIENT_START
+    assert "la question est trop longue (1 000 000 caractères; au plus 2 000)" in str(chat[-1]["content"])
+    chat, *_ = answering.result(timeout=120)
+    assert "Service d’authentification gouvernementale" in str(chat[-1]["content"])
+
+
+CLIENT_START = 1.0  # what a gradio_client takes to connect and join the queue, on a busy machine
+
+
+def test_every_route_that_takes_a_body_refuses_an_upload_and_the_queue_an_oversized_one(web_app):
+    twenty_megabytes = b"x" * 20_000_000
+    for route in ["gradio_api/upload", "gradio_api/process_recording", "gradio_api/stream/1",
+                  "gradio_api/component_server", "gradio_api/vibe-edit", "gradio_api/vibe-code",
+                  "gradio_api/run/chat", "gradio_api/call/chat", "gradio_api/api/chat", "gradio_api/call/v2/chat"]:
+        response = httpx.post(web_app + route, files={"files": ("a.wav", twenty_megabytes)}, timeout=60)
+        assert response.status_code == 403, route
+    for method in ["PUT", "DELETE", "PATCH"]:
+        assert httpx.request(method, web_app + "gradio_api/queue/join").status_code == 403
+    oversized = httpx.post(web_app + "gradio_api/queue/join", content=twenty_megabytes, timeout=60)
+    assert oversized.status_code == 413 and "requête trop volumineuse" in oversized.text

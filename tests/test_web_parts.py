@@ -858,3 +858,64 @@ def test_login_from_the_environment(monkeypatch):
 def test_half_a_login_is_refused(no_login_env, given):
     with pytest.raises(ValidationError, match="ASSISTANT_WEB_USERNAME"):
         Settings(_env_file=None, **given)
+
+
+# --- Login throttling (an injectable clock: no test waits) -------------------------------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_thirty_wrong_passwords_meet_a_growing_delay_then_a_lock_out(caplog):
+    from assistant.web.login import FREE_FAILURES, LOCKOUT_AFTER, LOCKOUT_SECONDS, LoginThrottle
+
+    clock = Clock()
+    throttle = LoginThrottle(clock=clock)
+    waits, tried = [], 0
+    while tried < 30:
+        if (wait := throttle.wait("10.0.0.9", "conseil")) > 0:
+            waits.append(wait)
+            clock.now += wait  # the attacker waits exactly as long as told
+            continue
+        throttle.failed("10.0.0.9", "conseil")
+        tried += 1
+    assert waits[:FREE_FAILURES] == [1.0, 2.0, 4.0]  # no delay before the fourth failure, then doubling ones
+    assert waits[LOCKOUT_AFTER - FREE_FAILURES - 1] == LOCKOUT_SECONDS
+    assert sum(waits) > 5 * LOCKOUT_SECONDS, "thirty guesses take over an hour instead of a tenth of a second"
+    assert "conseil" in caplog.text and "10.0.0.9" in caplog.text
+
+
+def test_the_account_is_throttled_from_every_address_and_a_success_clears_only_its_own(caplog):
+    from assistant.web.login import LOCKOUT_AFTER, LoginThrottle
+
+    clock = Clock()
+    throttle = LoginThrottle(clock=clock)
+    for n in range(LOCKOUT_AFTER):
+        throttle.failed(f"10.0.0.{n}", "conseil")  # one guess per address: the account still counts them all
+    assert throttle.wait("10.9.9.9", "conseil") > 0 and throttle.wait("10.9.9.9", "autre") == 0
+    throttle.failed("10.1.1.1", "autre")
+    throttle.succeeded("10.1.1.1", "autre")
+    assert throttle.wait("10.1.1.1", "autre") == 0 and throttle.wait("10.9.9.9", "conseil") > 0
+
+
+def test_only_the_trusted_proxy_may_name_the_client_it_forwards():
+    from assistant.web.guard import client_address
+
+    scope = {"client": ("10.0.0.5", 443), "headers": [(b"x-forwarded-for", b"1.2.3.4, 192.168.1.20")]}
+    assert client_address(scope, "10.0.0.5") == "192.168.1.20"
+    assert client_address(scope, None) == "10.0.0.5"
+    assert client_address({**scope, "client": ("6.6.6.6", 1)}, "10.0.0.5") == "6.6.6.6"
+
+
+def test_behind_single_sign_on_only_the_proxy_may_name_the_user():
+    from assistant.web.guard import proxied_user
+
+    scope = {"client": ("10.0.0.5", 443), "headers": [(b"x-forwarded-user", b"jtremblay")]}
+    assert proxied_user(scope, "10.0.0.5", b"x-forwarded-user") == "jtremblay"
+    assert proxied_user({**scope, "client": ("10.0.0.66", 1)}, "10.0.0.5", b"x-forwarded-user") is None
+    assert proxied_user({**scope, "headers": []}, "10.0.0.5", b"x-forwarded-user") is None
+    assert proxied_user(scope, None, b"x-forwarded-user") is None

@@ -8,6 +8,7 @@ Everything shown comes from that engine. Text from users and documents is escape
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,9 @@ def build_app(engine: Engine) -> gr.Blocks:
         app.load(startup(engine, chat, catalogue, documents), None,
                  [catalogue.table, catalogue.count, catalogue.owner, chat.filters.owner, documents.table],
                  api_visibility="private")
+    settings = engine.settings
+    app.queue(default_concurrency_limit=settings.web_concurrency or os.cpu_count() or 1,
+              max_size=settings.web_queue_size)
     return app
 
 
@@ -83,7 +87,8 @@ def asgi_app(engine: Engine) -> Guard:
         auth_message=f"{TITLE} : connectez-vous.", allowed_paths=[str(documents)],
         footer_links=[], run_history=False, theme=THEME, css=CSS, js=OPEN_CITED_SOURCE, i18n=GRADIO_FRENCH,
         ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False)
-    return Guard(server, documents, settings.home, FRENCH_CHROME, settings.bounds.request_bytes)
+    return Guard(server, documents, settings.home, FRENCH_CHROME, settings.bounds.request_bytes,
+                 trusted_proxy=settings.web_trusted_proxy, user_header=settings.web_user_header)
 
 
 def serve(engine: Engine) -> None:

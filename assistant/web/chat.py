@@ -45,6 +45,7 @@ EXAMPLES = [
     "We need electronic signatures for our forms",
 ]
 SEARCHING = "_Recherche dans le catalogue et les documents…_"
+MAX_SHOWN = 300  # characters of a refused question shown back in the conversation
 UNEXPECTED = "Une erreur inattendue s’est produite; le détail est dans le journal du serveur."
 
 Message = dict[str, Any]  # one message of the chat: role and Markdown content (text, or parts with text)
@@ -145,11 +146,16 @@ def rewritten(message: Message, change: Callable[[str], str]) -> Message:
     return {**message, "content": parts}
 
 
+def history_of(turns: Turns, engine: Engine) -> list[str]:
+    """The earlier questions a question is read with: the latest ones, as many as the settings allow."""
+    return [turn.question for turn in turns if turn][-engine.settings.bounds.history_turns:]
+
+
 def written_replies(engine: Engine, question: str, turns: Turns, filters: Filters, generator: Generator | None,
                     chat: list[Message]) -> Iterator[list[Message] | Answer]:
     """The chat each time the reply grows (a Restart withdraws the model's text and says why, before the checked
     answer), then the Answer; RuntimeError if none comes."""
-    history = [turn.question for turn in turns if turn]
+    history = history_of(turns, engine)
     written, answered = "", False
     for piece in engine.stream(question, history, filters, generator):
         if isinstance(piece, Answer):
@@ -174,6 +180,13 @@ def responder(engine: Engine, tab: ChatTab):
         question = (message or "").strip()
         if not question:
             yield {tab.question: ""}
+            return
+        try:  # an oversized question is refused before it is shown, rendered or read
+            engine.check(question, history_of(turns, engine))
+        except AskError as error:
+            shown = markdown_text(question[:MAX_SHOWN] + ("…" if len(question) > MAX_SHOWN else ""))
+            asked = [*chat, {"role": "user", "content": shown}, {"role": "assistant", "content": SEARCHING}]
+            yield failed(asked, turns, markdown_text(f"Je ne peux pas répondre : {error}"))
             return
         chat = [*chat, {"role": "user", "content": markdown_text(question)},
                 {"role": "assistant", "content": SEARCHING}]
@@ -258,6 +271,7 @@ def create_chat_tab(engine: Engine, turns_state: gr.State) -> ChatTab:
                                   latex_delimiters=[], buttons=["copy"], autoscroll=False)
             with gr.Row(elem_classes=["ask-row"]):
                 question = gr.Textbox(show_label=False, scale=5, elem_id="question", max_lines=6,
+                                      max_length=engine.settings.bounds.question_chars,
                                       placeholder="Ex. : nos citoyens doivent se connecter à notre portail de façon "
                                                   "sécurisée")
                 send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")

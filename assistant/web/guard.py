@@ -8,6 +8,7 @@ Everything here is security code, reviewable alone: `Guard` wraps the whole ASGI
 
 import os
 import re
+from math import ceil
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -15,6 +16,7 @@ from urllib.parse import quote as url_quote
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import DOCUMENT_SUFFIXES, is_hidden, refusal
+from assistant.web.login import LoginThrottle, login_account
 
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
 SOURCE_ROUTE = "/source/"  # a document named by its path under the project root: links show no server path
@@ -27,6 +29,8 @@ POSTED_ROUTES = ("/login", "/login/", "/gradio_api/queue/join", "/gradio_api/can
                  "/gradio_api/reset/")
 READ_METHODS = ("GET", "HEAD")
 REFUSED_METHOD_BODY = b"Requete refusee : cette adresse n'accepte pas d'envoi."
+PROXY_ONLY_BODY = b"Acces refuse : passez par le portail de l'organisation (authentification unique)."
+LOGIN_WAIT = "Trop d'essais de connexion : reessayez dans {seconds} s."
 
 
 def file_request_allowed(url_path: str, documents_dir: Path) -> bool:
@@ -124,16 +128,23 @@ class Guard:
     login and the queue, and bodies over `max_body` bytes (413, before the app reads a byte); cleans the page
     template and puts `first_script` first in it."""
 
-    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str, max_body: int):
+    def __init__(self, app: ASGIApp, documents_dir: Path, home: Path, first_script: str, max_body: int,
+                 throttle: LoginThrottle | None = None, trusted_proxy: str | None = None,
+                 user_header: str | None = None):
         self.app = app
         self.documents_dir = documents_dir
         self.home = home
         self.first_script = first_script
         self.max_body = max_body
+        self.throttle = throttle or LoginThrottle()
+        self.trusted_proxy = trusted_proxy
+        self.user_header = user_header.lower().encode("latin-1") if user_header else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if self.user_header and not proxied_user(scope, self.trusted_proxy, self.user_header):
+            return await _refuse(send, 403, PROXY_ONLY_BODY)
         if scope["path"].startswith(SOURCE_ROUTE):
             scope = as_file_route(scope, self.home)
         if not file_request_allowed(scope["path"], self.documents_dir):
@@ -146,7 +157,48 @@ class Guard:
         if body is None:
             return await _refuse(send, 413, refusal("request", _declared_length(scope) or self.max_body + 1,
                                                     self.max_body).encode("utf-8"))
+        if scope["path"].rstrip("/") == "/login":
+            return await self._login(scope, body, receive, send)
         return await self.app(scope, _replay(body, receive), send)
+
+    async def _login(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+        """Gradio's login, throttled: while a client or an account waits out its delay, 429 at once."""
+        client, account = client_address(scope, self.trusted_proxy), login_account(body)
+        if (wait := self.throttle.wait(client, account)) > 0:
+            return await _refuse(send, 429, LOGIN_WAIT.format(seconds=ceil(wait)).encode("utf-8"),
+                                 [(b"retry-after", str(ceil(wait)).encode())])
+        statuses: list[int] = []
+
+        async def noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+            await send(message)
+
+        await self.app(scope, _replay(body, receive), noting_status)
+        if statuses[:1] == [200]:
+            self.throttle.succeeded(client, account)
+        elif statuses[:1] in ([400], [401]):  # wrong credentials (Gradio answers 400)
+            self.throttle.failed(client, account)
+
+
+def client_address(scope: Scope, trusted_proxy: str | None) -> str:
+    """Who sent the request: the peer, or, when the peer is the trusted reverse proxy, the address it says it
+    forwards (the last of X-Forwarded-For, the one it added itself)."""
+    peer = (scope.get("client") or ("?", 0))[0]
+    if trusted_proxy and peer == trusted_proxy:
+        for key, value in scope.get("headers", []):
+            if key.lower() == b"x-forwarded-for" and (forwarded := value.decode("latin-1").split(",")[-1].strip()):
+                return forwarded
+    return peer
+
+
+def proxied_user(scope: Scope, trusted_proxy: str | None, user_header: bytes) -> str | None:
+    """The user the single sign-on in front of the app names (`user_header`), when the request comes from the
+    trusted proxy; None otherwise (a request that went around the proxy, or named nobody)."""
+    if not trusted_proxy or (scope.get("client") or ("", 0))[0] != trusted_proxy:
+        return None
+    return next((value.decode("latin-1").strip() or None for key, value in scope.get("headers", [])
+                 if key.lower() == user_header), None)
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -191,8 +243,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def _refuse(send: Send, status: int, body: bytes) -> None:
+async def _refuse(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
