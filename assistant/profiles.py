@@ -12,7 +12,6 @@ Four signals per record (`SIGNALS`), the fit model's raw material (`fit.py`):
   the need («signature électronique» whole, not «signature» alone).
 """
 
-import json
 import math
 import os
 import threading
@@ -182,21 +181,27 @@ class RecordProfiles:
 
 
 def cached_vectors(embedder: Embedder, texts: list[str], cache: Path) -> np.ndarray:
-    """The texts' unit vectors, from the cache when it was made from the same texts by the same embedder; the
-    cache is replaced whole (written beside, then renamed), so a reader never sees half of one."""
-    stamp = sha256_hex(json.dumps([embedder.name, texts], ensure_ascii=False))
+    """The texts' unit vectors: those of texts already in the cache (by content hash, for this embedder) read back,
+    only the others embedded (one changed record costs its own few texts, not the catalogue's). The cache is
+    replaced whole (written beside, then renamed), so a reader never sees half of one."""
+    hashes = [sha256_hex(f"{embedder.name}\n{text}") for text in texts]
+    known: dict[str, np.ndarray] = {}
     try:
         with np.load(cache) as saved:
-            if str(saved["stamp"]) == stamp:
-                return saved["vectors"]
+            known = dict(zip(saved["hashes"].tolist(), saved["vectors"], strict=True))
     except (OSError, KeyError, ValueError):
         pass
-    vectors = _unit(np.asarray(embedder.embed_documents(texts), dtype=np.float32).reshape(len(texts),
-                                                                                        embedder.dimension))
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    staging = cache.with_name(f"{cache.name}.{os.getpid()}-{threading.get_ident()}.npz")  # one per writer
-    np.savez(staging, stamp=stamp, vectors=vectors)
-    staging.replace(cache)
+    missing = dict(pair for pair in zip(hashes, texts, strict=True) if pair[0] not in known)
+    if missing:
+        embedded = np.asarray(embedder.embed_documents(list(missing.values())), dtype=np.float32)
+        known |= dict(zip(missing, _unit(embedded.reshape(len(missing), embedder.dimension)), strict=True))
+    vectors = (np.stack([known[digest] for digest in hashes]) if hashes
+               else np.zeros((0, embedder.dimension), dtype=np.float32))
+    if missing or len(known) != len(set(hashes)):  # new texts, or texts no longer asked for: rewritten
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        staging = cache.with_name(f"{cache.name}.{os.getpid()}-{threading.get_ident()}.npz")  # one per writer
+        np.savez(staging, hashes=np.asarray(hashes, dtype=str), vectors=vectors)
+        staging.replace(cache)
     return vectors
 
 

@@ -91,6 +91,20 @@ def test_vectors_come_from_the_cache_when_the_texts_are_the_same(embedder, tmp_p
         RecordProfiles.build(changed, embedder, DOCUMENTS, cache)
 
 
+def test_one_changed_record_embeds_only_its_own_texts(embedder, tmp_path, monkeypatch):
+    cache = tmp_path / "profiles.npz"
+    RecordProfiles.build(RECORDS, embedder, DOCUMENTS, cache)
+    embedded: list[str] = []
+    real = embedder.embed_documents
+    monkeypatch.setattr(embedder, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
+    changed = {**RECORDS, "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Verser la paie.", [])}
+    rebuilt = RecordProfiles.build(changed, embedder, DOCUMENTS, cache)
+    assert embedded and all("paie" in text.lower() for text in embedded)  # the other records: from the cache
+    fresh = RecordProfiles.build(changed, embedder, DOCUMENTS, tmp_path / "fresh.npz")
+    assert np.allclose(rebuilt.profiles, fresh.profiles, atol=1e-6) and np.allclose(rebuilt.facets, fresh.facets,
+                                                                                   atol=1e-6)
+
+
 def test_an_empty_catalogue_has_no_signals(embedder, tmp_path):
     empty = RecordProfiles.build({}, embedder, DOCUMENTS, tmp_path / "profiles.npz")
     assert empty.signals(np.ones(embedder.dimension), ["paie"]).shape == (0, len(SIGNALS))
