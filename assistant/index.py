@@ -11,6 +11,7 @@ import json
 import time
 from collections import defaultdict
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
@@ -29,7 +30,7 @@ from assistant.errors import IndexStoreError, LoadError
 from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.load import discover, file_hash, load_source
 from assistant.lock import FileLock, Generations
-from assistant.models import Chunk, IndexedSource, IngestReport
+from assistant.models import Chunk, IndexedSource, IngestReport, LoadedSource
 from assistant.settings import Settings
 from assistant.text import sha256_hex
 
@@ -82,8 +83,8 @@ def read_all(collection: Collection, include: Include, page_size: int = READ_BAT
         batch = collection.get(include=include, limit=page_size, offset=offset)
         if not batch["ids"]:
             return everything
-        for field, values in everything.items():
-            values += batch[field] or []  # type: ignore[literal-required]  # field is "ids" or one of `include`
+        for name, values in everything.items():
+            values += batch[name] or []  # type: ignore[literal-required]  # field is "ids" or one of `include`
     return everything
 
 
@@ -219,6 +220,62 @@ def _delete_ids(collection: Collection, ids: list[str], batch_size: int) -> None
         collection.delete(ids=ids[start:start + batch_size])
 
 
+EMBED_BATCH = 256  # texts embedded at once across sources: one record alone is a batch of one
+
+
+@dataclass
+class _Pending:
+    source: str
+    path: Path
+    replaces: bool
+    loaded: LoadedSource
+    chunks: list[Chunk]
+
+
+@dataclass
+class _BatchWriter:
+    """Sources loaded and chunked, embedded together by EMBED_BATCH texts, then written source by source: a store
+    failing on one source fails that source alone, a model failing fails the batch's sources; none is half
+    written (their old chunks stay what readers see)."""
+
+    settings: Settings
+    collection: Collection
+    embedder: Embedder
+    batch_size: int
+    report: IngestReport
+    visible: dict[str, list[str]]
+    after: dict[str, str]
+    pending: list[_Pending] = field(default_factory=list)
+
+    def add(self, item: _Pending) -> None:
+        self.pending.append(item)
+        if sum(len(pending.chunks) for pending in self.pending) >= EMBED_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        try:
+            vectors = self.embedder.embed_documents([chunk.text for item in batch for chunk in item.chunks])
+        except Exception as error:  # the model failing must not stop the other batches
+            for item in batch:
+                self.report.failed[item.source] = f"échec de l’indexation ({type(error).__name__} : {error})"
+            return
+        offset = 0
+        for item in batch:
+            own, offset = vectors[offset:offset + len(item.chunks)], offset + len(item.chunks)
+            try:  # beside the old chunks (their ids carry the old hash): readers see the new ones once published
+                _add_chunks(self.collection, item.chunks, own, self.batch_size)
+            except Exception as error:  # the store failing on one source must not stop the others
+                self.report.failed[item.source] = f"échec de l’indexation ({type(error).__name__} : {error})"
+                continue
+            self.visible[item.source] = [chunk.id for chunk in item.chunks]
+            self.after[item.source] = item.loaded.source_hash
+            if item.loaded.record:
+                _keep_last_good(self.settings, item.source, item.path, item.loaded.source_hash)
+            (self.report.updated if item.replaces else self.report.added).append(item.source)
+            self.report.chunks_embedded += len(item.chunks)
+
+
 OUTSIDE = "lien symbolique vers un fichier hors des dossiers du corpus : refusé"
 
 
@@ -298,6 +355,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     visible = {source: entry.chunk_ids for source, entry in indexed.items()}
     after = {source: entry.source_hash for source, entry in indexed.items()}
 
+    writer = _BatchWriter(settings, collection, embedder, batch_size, report, visible, after)
     bar_disabled = None if progress is None else not progress  # None: shown only on a terminal
     for source, path in tqdm(files.items(), desc="Indexation", unit="source", disable=bar_disabled, leave=False):
         previous = indexed.get(source)
@@ -312,19 +370,11 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
             chunks = chunk_source(loaded)
             if not chunks:
                 raise LoadError(source, "aucun texte à indexer")
-            # Beside the old chunks (their ids carry the old hash): readers see the new ones once published.
-            _add_chunks(collection, chunks, embedder.embed_documents([c.text for c in chunks]), batch_size)
         except LoadError as error:
             report.failed[source] = error.reason
             continue
-        except Exception as error:  # the store or the model failing on one source must not stop the others
-            report.failed[source] = f"échec de l’indexation ({type(error).__name__} : {error})"
-            continue
-        visible[source], after[source] = [chunk.id for chunk in chunks], loaded.source_hash
-        if record_id:
-            _keep_last_good(settings, source, path, loaded.source_hash)
-        (report.updated if previous else report.added).append(source)
-        report.chunks_embedded += len(chunks)
+        writer.add(_Pending(source, path, previous is not None, loaded, chunks))
+    writer.flush()
 
     sync_lexical(collection, settings, sorted(chunk_id for ids in visible.values() for chunk_id in ids), save=True)
     refusals_changed = _refusals_changed(settings, report)  # remembered at every ingest, whatever else changed
