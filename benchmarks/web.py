@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/web.py
 
 Starts `python app.py` on a free port with the project's index (build it first: `make index`), then, through
-gradio_client: the first answer (models loading), 20 needs of the dev set (each a new session), and every
-citation of the last answer (page rendered and highlighted). Prints seconds and the server's peak memory.
+gradio_client: the first answer (models loading), 20 needs of the dev set (each a new session), every citation of
+the last answer (page rendered and highlighted), then 1, 8 and 20 clients asking distinct needs at once (answers
+per second and each answer's time). Prints seconds and the server's peak memory.
 """
 
 import os
@@ -34,6 +35,26 @@ def percentiles(values: list[float]) -> str:
 def peak_memory_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+
+
+def throughput(url: str, needs: list[str], clients: int, each: int = 5) -> tuple[float, list[float]]:
+    """Answers per second with `clients` sessions asking at once (`each` distinct needs apiece), and each time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sessions = [Client(url, verbose=False) for _ in range(clients)]
+
+    def ask_all(index: int) -> list[float]:
+        times = []
+        for need in needs[index * each:(index + 1) * each]:
+            began = time.perf_counter()
+            sessions[index].predict(need, [], "", "", "", api_name="/chat")
+            times.append(time.perf_counter() - began)
+        return times
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        times = [t for result in pool.map(ask_all, range(clients)) for t in result]
+    return len(times) / (time.perf_counter() - began), times
 
 
 def main() -> None:
@@ -77,6 +98,11 @@ def main() -> None:
             client.predict(n, api_name="/citation")
             views.append(time.perf_counter() - began)
         print(f"Citation view (page rendered, quote highlighted): {percentiles(views)}")
+
+        all_needs = [need.question for need in load_labelled_set(settings.path(settings.labelled_set)).needs]
+        for clients in (1, 8, 20):
+            per_second, times = throughput(url, all_needs, clients)
+            print(f"{clients:2d} clients at once, distinct needs: {per_second:.1f} answers/s, {percentiles(times)}")
         print(f"Server peak memory: {peak_memory_mib(server.pid):.0f} MiB")
     finally:
         server.terminate()
