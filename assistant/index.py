@@ -9,7 +9,7 @@ generation's chunks whenever the two differ.
 
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -204,14 +204,18 @@ def sync_lexical(collection: Collection, settings: Settings, chunk_ids: list[str
 
 
 def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[float]], batch_size: int) -> None:
+    """Chunks of one or more sources, each marked with how many its source has (a source cut short by a crash
+    shows: `IndexedSource.complete`)."""
     indexed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    per_source = Counter(chunk.source for chunk in chunks)
     for start in range(0, len(chunks), batch_size):
         part = chunks[start:start + batch_size]
         collection.upsert(
             ids=[chunk.id for chunk in part],
             documents=[chunk.text for chunk in part],
             embeddings=np.asarray(vectors[start:start + batch_size], dtype=np.float32),
-            metadatas=[chunk.metadata() | {"indexed_at": indexed_at, "source_chunks": len(chunks)} for chunk in part],
+            metadatas=[chunk.metadata() | {"indexed_at": indexed_at, "source_chunks": per_source[chunk.source]}
+                       for chunk in part],
         )
 
 
@@ -260,13 +264,14 @@ class _BatchWriter:
             for item in batch:
                 self.report.failed[item.source] = f"échec de l’indexation ({type(error).__name__} : {error})"
             return
+        # Beside the old chunks (their ids carry the old hash): readers see the new ones once published. One write
+        # for the batch; if the store refuses it, source by source, so that one failing source fails alone.
+        refused = self._refusal([chunk for item in batch for chunk in item.chunks], vectors)
         offset = 0
         for item in batch:
             own, offset = vectors[offset:offset + len(item.chunks)], offset + len(item.chunks)
-            try:  # beside the old chunks (their ids carry the old hash): readers see the new ones once published
-                _add_chunks(self.collection, item.chunks, own, self.batch_size)
-            except Exception as error:  # the store failing on one source must not stop the others
-                self.report.failed[item.source] = f"échec de l’indexation ({type(error).__name__} : {error})"
+            if refused and (problem := self._refusal(item.chunks, own)):
+                self.report.failed[item.source] = problem
                 continue
             self.visible[item.source] = [chunk.id for chunk in item.chunks]
             self.after[item.source] = item.loaded.source_hash
@@ -274,6 +279,14 @@ class _BatchWriter:
                 _keep_last_good(self.settings, item.source, item.path, item.loaded.source_hash)
             (self.report.updated if item.replaces else self.report.added).append(item.source)
             self.report.chunks_embedded += len(item.chunks)
+
+    def _refusal(self, chunks: list[Chunk], vectors: list[list[float]]) -> str | None:
+        """Write the chunks: None when the store took them, else why it did not."""
+        try:
+            _add_chunks(self.collection, chunks, vectors, self.batch_size)
+        except Exception as error:
+            return f"échec de l’indexation ({type(error).__name__} : {error})"
+        return None
 
 
 OUTSIDE = "lien symbolique vers un fichier hors des dossiers du corpus : refusé"
