@@ -70,9 +70,44 @@ def names_of(record: CatalogueRecord) -> list[str]:
     return names
 
 
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def name_key(text: str) -> str:
+    """A folded text as its words and signs one space apart: what a name and a passage are compared on."""
+    return " ".join(_TOKEN.findall(match_form(text)))
+
+
 def mentions(text: str, record: CatalogueRecord) -> bool:
-    folded = match_form(text)
-    return any(re.search(rf"\b{re.escape(name)}\b", folded) for name in names_of(record))
+    return bool(mentioned(text, NameIndex.of([record])))
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """The records of a catalogue by each name a text may mention them by (`names_of`), for a lookup per question
+    that costs the question's length, not the catalogue's."""
+
+    records: dict[str, list[CatalogueRecord]]
+    longest: int  # words in the longest name
+
+    @classmethod
+    def of(cls, records: list[CatalogueRecord]) -> "NameIndex":
+        by_name: dict[str, list[CatalogueRecord]] = {}
+        for record in records:
+            for name in dict.fromkeys(name_key(name) for name in names_of(record)):
+                by_name.setdefault(name, []).append(record)
+        return cls(by_name, max((name.count(" ") + 1 for name in by_name), default=0))
+
+
+def mentioned(text: str, index: NameIndex) -> list[CatalogueRecord]:
+    """The records a text mentions by one of their names (whole words), in the index's order of first mention."""
+    words = name_key(text).split(" ")
+    found: dict[str, CatalogueRecord] = {}
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + index.longest) + 1):
+            for record in index.records.get(" ".join(words[start:end]), []):
+                found.setdefault(record.id, record)
+    return list(found.values())
 
 
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # apostrophes split: «d'authentification» gives «authentification»

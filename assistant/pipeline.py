@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.catalogue import read_record
 from assistant.compose import CitationList, compose_information, compose_need
-from assistant.decide import ScoredAsset, decide, mentions
+from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import last_good, last_good_folder
@@ -47,6 +47,8 @@ class Pipeline:
     mcn: McnReference
     exemplars: Exemplars  # the labelled needs the calibration was fitted with (none while it is being fitted)
     problems: dict[str, str]  # indexed sources the answers read otherwise than from their file: why, and how
+    names: NameIndex  # the records by the names a question may mention them by
+    catalogue: np.ndarray  # the records (profiles' order) as an array: a filter picks them without a Python loop
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True) -> "Pipeline":
@@ -70,8 +72,10 @@ class Pipeline:
         exemplars = Exemplars.embed([e.text for e in labelled], [e.records for e in labelled],
                                     [record.id for record in profiles.records], retriever.embedder,
                                     index / f"exemplars-{settings.collection}.npz")
+        catalogue = np.empty(len(profiles.records), dtype=object)
+        catalogue[:] = profiles.records
         return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars,
-                   problems)
+                   problems, NameIndex.of(profiles.records), catalogue)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -123,8 +127,7 @@ class Pipeline:
             vector, leave_out=topic if exemplars else None)
         signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), by_exemplars])
         keep = self.profiles.kept(filters)
-        kept = [record for record, kept in zip(self.profiles.records, keep, strict=True) if kept]
-        return kept, features(signals, np.array([like_no_match]))[keep]
+        return list(self.catalogue[keep]), features(signals, np.array([like_no_match]))[keep]
 
     def _answer_need(self, question: str, context: list[str], filters: Filters | None, language: Language,
                      citations: CitationList) -> Answer:
@@ -146,7 +149,7 @@ class Pipeline:
         groups = self._evidence(query, vector, [p for p in passages if not p.record_id],
                                 asks_for_several(question), asks_when(question))
         named_levels, named_steps = levels_named(question), steps_named(question)
-        named = [ScoredAsset(record, 1.0, "fits") for record in self.profiles.records if mentions(query, record)]
+        named = [ScoredAsset(record, 1.0, "fits") for record in mentioned(query, self.names)]
         described = not named and self.calibration is not None
         if not named and self.calibration:  # an asset described rather than named: the one that fits the question
             records, rows = self._features(question, filters)
