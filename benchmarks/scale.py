@@ -3,6 +3,7 @@
 the real ones: names, acronyms, owners, descriptions, sub-projects; multi-page PDFs with tables).
 
     .venv/bin/python benchmarks/scale.py [--records 1000,10000] [--pages 18000] [--cores 2] [--questions 40]
+                                         [--systems assistant,baseline]
 
 Pins itself to `--cores` cores (printed). Per configuration and system, each in a fresh process: full ingest and
 passages per second beside the embedder's own throughput on the same texts, re-ingest after one changed record,
@@ -209,6 +210,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=18_000, help="PDF pages with the largest catalogue")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--systems", default="assistant,baseline")
     parser.add_argument("--worker")
     parser.add_argument("--home", type=Path)
     arguments = parser.parse_args()
@@ -230,13 +232,14 @@ def main() -> None:
         make_corpus(home, records, pages)
         print(f"corpus: {records} records, {pages} PDF pages, written in {time.perf_counter() - started:.0f} s",
               flush=True)
-        for system in ("assistant", "baseline"):
+        for system in arguments.systems.split(","):
             figures = run_worker(system, home, arguments.questions)
             figures["cold_start_s"] = (cold_start(home) if system == "assistant"
                                        else run_worker("baseline-cold", home, 0)["process_s"])
             rows.append({"system": system, "records": records, "pages": pages, "cores": len(cores), **figures})
             print(json.dumps(rows[-1]), flush=True)
-    write_outputs(rows)
+            write_outputs(rows)  # after each row: a long run cut short still leaves its table
+    print((OUT / "table.md").read_text(encoding="utf-8"))
 
 
 def write_outputs(rows: list[dict]) -> None:
@@ -257,7 +260,7 @@ def write_outputs(rows: list[dict]) -> None:
     from matplotlib import pyplot
 
     figure, axes = pyplot.subplots(1, 2, figsize=(10, 4))
-    for system in ("assistant", "baseline"):
+    for system in sorted({row["system"] for row in rows}):
         mine = [row for row in rows if row["system"] == system]
         labels = [f"{row['records']:,} fiches\n{row['passages']:,} passages" for row in mine]
         axes[0].plot(labels, [row["answer_p95_ms"] for row in mine], marker="o", label=system)
@@ -268,7 +271,7 @@ def write_outputs(rows: list[dict]) -> None:
         axis.legend()
     figure.tight_layout()
     figure.savefig(OUT / "scale.png", dpi=100)
-    print((OUT / "table.md").read_text(encoding="utf-8"))
+
 
 
 if __name__ == "__main__":
