@@ -106,6 +106,8 @@ def load_yaml(path: Path, home: Path, max_bytes: int, nesting: int) -> tuple[str
         raise RecordError(document, None, f"YAML invalide : {err.problem or err.context}{where}") from err
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise RecordError(document, None, f"lecture impossible comme YAML : {err}") from err
+    except (ValueError, OverflowError) as err:  # a value YAML cannot build: a date «2024-02-30», a huge integer
+        raise RecordError(document, None, f"valeur YAML impossible : {str(err)[:120]}") from err
 
 
 def _overlong(data: Any, limit: int, field: str = "") -> tuple[str, int] | None:

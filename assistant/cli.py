@@ -165,7 +165,7 @@ def nesting_depth(value: object) -> int:
 def batch_line(raw: bytes, nesting: int) -> BatchLine:
     """A line of standard input read as a question; ValueError with the one-line reason when it cannot be."""
     try:
-        line = raw.decode("utf-8").strip()
+        line = raw.decode("utf-8").strip().removeprefix("\ufeff")  # a byte-order mark on the first line
     except UnicodeDecodeError as error:
         raise ValueError(f"ligne non UTF-8 (octet {error.start})") from None
     if not line.startswith("{"):

@@ -32,8 +32,10 @@ CLAIM_TERMS = 3  # a sentence with fewer content terms states nothing worth a ci
 # Of a sentence's other content terms, the share its support must hold (two in three): room for a paraphrase's verbs
 # («offre» for «permet»), none for a fact (numbers and names are checked one by one).
 SUPPORTED_SHARE = 2 / 3
-_NUMBER = re.compile(r"\d+")
-_NAME = re.compile(r"(?<=\S\s)[A-ZÀ-Ý][\w’'-]+")  # a capitalised word that does not start the sentence
+_NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d{3})*")  # «250 000», «1,500» and «40» are three numbers
+# A capitalised word anywhere (after an elision or a parenthesis too); a sentence's plain first word is let through.
+_NAME = re.compile(r"(?<![\w-])[A-ZÀ-Ý][\w’'-]*")
+_PLAIN_FIRST_WORD = re.compile(r"^\W*[A-ZÀ-Ý][a-zà-ÿ]*\b(?![’'-])")
 LLM_EXTRA_MODULES = {"langchain_openai", "langchain_ollama", "langchain_community", "llama_cpp"}  # the [llm] extra
 LANGUAGE_NAMES = {"fr": "Québec French", "en": "English"}
 
@@ -52,14 +54,20 @@ final: restate them; never add, remove or change an asset, a level or a step.
 
 
 def claims(text: str) -> list[str]:
-    """The sentences of a text that state something: at least three content terms (stems, stop words out)."""
+    """The sentences of a text that state something (headings included): three content terms or more, or any
+    number or name."""
     found = []
     for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        found += [s for s in sentences(re.sub(r"[#*_>`]", " ", line))
-                  if len(analyze(MARKER.sub(" ", s))) >= CLAIM_TERMS]
+        for sentence in sentences(re.sub(r"[#*_>`]", " ", line)):
+            plain = MARKER.sub(" ", sentence)
+            if (len(analyze(plain)) >= CLAIM_TERMS or _NUMBER.search(plain)
+                    or _NAME.search(_PLAIN_FIRST_WORD.sub(" ", plain))):
+                found.append(sentence)
     return found
+
+
+def _numbers(text: str) -> list[str]:
+    return [re.sub(r"\D", "", number) for number in _NUMBER.findall(text)]
 
 
 def as_data(text: str) -> str:
@@ -87,21 +95,23 @@ def build_messages(answer: Answer) -> list[BaseMessage]:
 
 
 def decision_text(answer: Answer) -> str:
-    """What the engine decided, in words a faithful sentence may restate: the question, the verdict's paragraph,
-    each asset's name, owner and level, the suggested level and its rationale, the next steps."""
+    """What the engine decided, in words a faithful sentence may restate: the verdict's paragraph, each asset's
+    name, owner and level, the suggested level and its rationale, the next steps. Not the question: a premise of
+    the question is not a fact the sources state."""
     assets = [f"{a.display_name} {a.owner or ''} {a.level or ''} {a.level_label or ''} {a.status or ''}"
               for a in answer.assets]
     level = answer.suggested_level
-    return "\n".join([answer.question, answer.answer.split("\n\n")[0], *assets,
+    return "\n".join([answer.answer.split("\n\n")[0], *assets,
                       f"{level.level or ''} {level.label or ''} {level.rationale}", *answer.next_steps])
 
 
 def unsupported(sentence: str, support: str) -> list[str]:
     """What a sentence states that its support does not hold: each number and name, or too many other terms."""
     sentence = MARKER.sub(" ", sentence)
-    numbers, names = set(_NUMBER.findall(support)), set(analyze(support))
-    missing = [number for number in _NUMBER.findall(sentence) if number not in numbers]
-    missing += [name for name in _NAME.findall(sentence) if not set(analyze(name)) <= names]
+    numbers, names = set(_numbers(support)), set(analyze(support))
+    missing = [number for number in _numbers(sentence) if number not in numbers]
+    missing += [name for name in _NAME.findall(_PLAIN_FIRST_WORD.sub(" ", sentence))
+                if not set(analyze(name)) <= names]
     terms = [term for term in analyze(_NAME.sub(" ", _NUMBER.sub(" ", sentence)))]
     if terms and sum(term in names for term in terms) < SUPPORTED_SHARE * len(terms):
         missing += [term for term in terms if term not in names]

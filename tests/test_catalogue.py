@@ -321,3 +321,11 @@ def test_write_records_replaces_and_refuses_duplicates(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="duplicate record ids: un"):
         write_records([_record("un"), _record("un")], tmp_path / "new")
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["un.yaml"]
+
+
+@pytest.mark.parametrize("content", ["id: a\nverified: 2024-02-30\n", "id: a\nx: 2024-13-45\n",
+                                     "id: a\nn: " + "9" * 5000 + "\n"])
+def test_a_value_yaml_cannot_build_is_one_record_error_not_a_traceback(tmp_path, content):
+    (tmp_path / "a.yaml").write_text(content, encoding="utf-8")
+    records, errors = read_catalogue(tmp_path, tmp_path)
+    assert records == [] and len(errors) == 1 and "\n" not in str(errors[0])

@@ -86,7 +86,7 @@ def test_the_checks_name_each_problem():
                      "organismes publics du Québec.", decided_answer())
     assert "[7] ne renvoie à aucun passage fourni" in problems
     assert any(p.startswith("phrase sans renvoi : « Il est gratuit") for p in problems)
-    assert check("PWNED", decided_answer()) == ["aucune phrase citée"]
+    assert check("PWNED", decided_answer()) == ["phrase sans renvoi : « PWNED »", "aucune phrase citée"]
 
 
 @pytest.mark.parametrize("invented, fact", [
@@ -100,6 +100,22 @@ def test_a_fact_behind_a_valid_marker_that_its_passage_does_not_hold_is_refused(
     problems = check(f"{GOOD} {invented}", decided_answer())
     assert len(problems) == 1 and problems[0].startswith("absent des passages cités ("), problems
     assert fact.casefold()[:4] in problems[0].casefold()
+
+
+@pytest.mark.parametrize("invented", [
+    "Budget : 40 M$.",  # too short to state much, but a number
+    "## Coût : 12 millions, Hydro-Québec",  # a heading
+    "Hydro-Québec offre aussi ce service d’authentification gouvernementale [1].",  # a name first
+    "Le SAG est exploité par l’Agence du revenu pour les citoyens [1].",  # a name after an elision
+])
+def test_numbers_and_names_are_checked_wherever_they_stand(invented):
+    assert check(f"{GOOD}\n{invented}", decided_answer()) != []
+
+
+def test_grouped_numbers_are_compared_whole():
+    answer = decided_answer(quote="L’adhésion coûte 250 000 $ et 40 organismes l’utilisent déjà pour leurs citoyens.")
+    assert check("L’adhésion coûte 250 000 $ et 40 organismes l’utilisent [1].", answer) == []
+    assert check("L’adhésion coûte 40 000 $ et 250 organismes l’utilisent [1].", answer) != []
 
 
 def test_a_faithful_paraphrase_and_the_decisions_restated_pass():

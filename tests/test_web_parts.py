@@ -870,7 +870,7 @@ class Clock:
         return self.now
 
 
-def test_thirty_wrong_passwords_meet_a_growing_delay_then_a_lock_out(caplog):
+def test_thirty_wrong_passwords_meet_a_growing_delay_then_a_lock_out():
     from assistant.web.login import FREE_FAILURES, LOCKOUT_AFTER, LOCKOUT_SECONDS, LoginThrottle
 
     clock = Clock()
@@ -886,10 +886,9 @@ def test_thirty_wrong_passwords_meet_a_growing_delay_then_a_lock_out(caplog):
     assert waits[:FREE_FAILURES] == [1.0, 2.0, 4.0]  # no delay before the fourth failure, then doubling ones
     assert waits[LOCKOUT_AFTER - FREE_FAILURES - 1] == LOCKOUT_SECONDS
     assert sum(waits) > 5 * LOCKOUT_SECONDS, "thirty guesses take over an hour instead of a tenth of a second"
-    assert "conseil" in caplog.text and "10.0.0.9" in caplog.text
 
 
-def test_the_account_is_throttled_from_every_address_and_a_success_clears_only_its_own(caplog):
+def test_the_account_is_throttled_from_every_address_and_a_success_clears_only_its_own():
     from assistant.web.login import LOCKOUT_AFTER, LoginThrottle
 
     clock = Clock()
@@ -902,11 +901,25 @@ def test_the_account_is_throttled_from_every_address_and_a_success_clears_only_i
     assert throttle.wait("10.1.1.1", "autre") == 0 and throttle.wait("10.9.9.9", "conseil") > 0
 
 
+def test_rotating_addresses_cannot_erase_an_accounts_lock_out(monkeypatch):
+    import assistant.web.login as login
+
+    monkeypatch.setattr(login, "TRACKED_KEYS", 50)
+    throttle = login.LoginThrottle(clock=Clock())
+    for n in range(login.LOCKOUT_AFTER):
+        throttle.failed("10.0.0.1", "conseil")
+    for n in range(500):  # a flood of fresh addresses and accounts
+        throttle.failed(f"2001:db8::{n}", f"leurre-{n}")
+    assert throttle.wait("10.7.7.7", "conseil") > 0 and len(throttle._failures) <= 50 + 2
+
+
 def test_only_the_trusted_proxy_may_name_the_client_it_forwards():
     from assistant.web.guard import client_address
 
     scope = {"client": ("10.0.0.5", 443), "headers": [(b"x-forwarded-for", b"1.2.3.4, 192.168.1.20")]}
     assert client_address(scope, "10.0.0.5") == "192.168.1.20"
+    two_lines = {**scope, "headers": [(b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-for", b"192.168.1.21")]}
+    assert client_address(two_lines, "10.0.0.5") == "192.168.1.21"  # the line the proxy added, not the client's
     assert client_address(scope, None) == "10.0.0.5"
     assert client_address({**scope, "client": ("6.6.6.6", 1)}, "10.0.0.5") == "6.6.6.6"
 

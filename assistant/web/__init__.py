@@ -101,5 +101,6 @@ def serve(engine: Engine) -> None:
     logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)
     login = " (connexion requise)" if settings.web_login else ""
     print(f"{TITLE} : http://{settings.web_host}:{settings.web_port}{login}", flush=True)
-    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_level="warning",
+    # proxy_headers off: the guard alone reads X-Forwarded-For, and only from ASSISTANT_WEB_TRUSTED_PROXY.
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_level="warning", proxy_headers=False,
                 timeout_graceful_shutdown=5)

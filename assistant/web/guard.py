@@ -6,6 +6,7 @@ gets its first script (the page's language).
 Everything here is security code, reviewable alone: `Guard` wraps the whole ASGI app (assistant.web.serve).
 """
 
+import logging
 import os
 import re
 from math import ceil
@@ -13,10 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import DOCUMENT_SUFFIXES, is_hidden, refusal
-from assistant.web.login import LoginThrottle, login_account
+from assistant.web.login import LoginThrottle
+
+log = logging.getLogger(__name__)
 
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")
 SOURCE_ROUTE = "/source/"  # a document named by its path under the project root: links show no server path
@@ -153,7 +157,10 @@ class Guard:
             return await _refuse(send, 403, REFUSED_METHOD_BODY)
         if scope["method"] in READ_METHODS:
             return await self.app(scope, receive, _CleanedPage(send, self.first_script))
-        body = await _bounded_body(scope, receive, self.max_body)
+        try:
+            body = await _bounded_body(scope, receive, self.max_body)
+        except _ClientGone:  # nothing to answer, nothing for the app to run
+            return None
         if body is None:
             return await _refuse(send, 413, refusal("request", _declared_length(scope) or self.max_body + 1,
                                                     self.max_body).encode("utf-8"))
@@ -162,11 +169,15 @@ class Guard:
         return await self.app(scope, _replay(body, receive), send)
 
     async def _login(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
-        """Gradio's login, throttled: while a client or an account waits out its delay, 429 at once."""
-        client, account = client_address(scope, self.trusted_proxy), login_account(body)
+        """Gradio's login, throttled: while a client or an account waits out its delay, 429 at once. Each attempt
+        counts as a failure before it is checked (attempts sent in parallel all count), cleared if it succeeds."""
+        form = await Request(scope, _replay(body, receive)).form()
+        accounts = [str(value) for value in form.getlist("username")]
+        client, account = client_address(scope, self.trusted_proxy), (accounts[-1] if accounts else "").strip()
         if (wait := self.throttle.wait(client, account)) > 0:
             return await _refuse(send, 429, LOGIN_WAIT.format(seconds=ceil(wait)).encode("utf-8"),
                                  [(b"retry-after", str(ceil(wait)).encode())])
+        self.throttle.failed(client, account)
         statuses: list[int] = []
 
         async def noting_status(message: Message) -> None:
@@ -177,8 +188,8 @@ class Guard:
         await self.app(scope, _replay(body, receive), noting_status)
         if statuses[:1] == [200]:
             self.throttle.succeeded(client, account)
-        elif statuses[:1] in ([400], [401]):  # wrong credentials (Gradio answers 400)
-            self.throttle.failed(client, account)
+        else:
+            log.warning("connexion refusée : compte « %s » depuis %s", account[:100], client)
 
 
 def client_address(scope: Scope, trusted_proxy: str | None) -> str:
@@ -186,9 +197,10 @@ def client_address(scope: Scope, trusted_proxy: str | None) -> str:
     forwards (the last of X-Forwarded-For, the one it added itself)."""
     peer = (scope.get("client") or ("?", 0))[0]
     if trusted_proxy and peer == trusted_proxy:
-        for key, value in scope.get("headers", []):
-            if key.lower() == b"x-forwarded-for" and (forwarded := value.decode("latin-1").split(",")[-1].strip()):
-                return forwarded
+        forwarded = [address.strip() for key, value in scope.get("headers", []) if key.lower() == b"x-forwarded-for"
+                     for address in value.decode("latin-1").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
     return peer
 
 
@@ -211,8 +223,13 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
+class _ClientGone(Exception):
+    """The client disconnected before its request body was whole."""
+
+
 async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it (or its declared length) is over `limit` bytes."""
+    """The whole request body, or None as soon as it (or its declared length) is over `limit` bytes; _ClientGone
+    when the client leaves first."""
     declared = _declared_length(scope)
     if declared is not None and declared > limit:
         return None
@@ -220,7 +237,7 @@ async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> bytes | N
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b""
+            raise _ClientGone
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         if size > limit:

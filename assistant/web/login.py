@@ -1,15 +1,12 @@
 """A login that resists guessing: failed logins are throttled per client address and per account, with a delay
-that doubles after a few failures, then a lock-out window; each failure is logged (account and address, never the
-password). Pure bookkeeping over an injectable clock; `assistant.web.guard` applies it to Gradio's /login route.
+that doubles after a few failures, then a lock-out window. Pure bookkeeping over an injectable clock;
+`assistant.web.guard` applies it to Gradio's /login route (and logs each failure: account and address, never the
+password).
 """
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
-
-log = logging.getLogger(__name__)
 
 FREE_FAILURES = 3  # failures before any delay (a mistyped password or two)
 FIRST_DELAY = 1.0  # seconds after the first failure past the free ones; doubles with each further failure
@@ -31,7 +28,8 @@ class LoginThrottle:
 
     @staticmethod
     def _keys(client: str, account: str) -> list[str]:
-        return [f"client:{client}", f"account:{account.strip().casefold()}"]
+        named = account.strip().casefold()
+        return [f"client:{client}", *([f"account:{named}"] if named else [])]
 
     def wait(self, client: str, account: str) -> float:
         """Seconds before this client may try this account again (0: it may now)."""
@@ -49,19 +47,19 @@ class LoginThrottle:
             elif failures.count > FREE_FAILURES:
                 failures.blocked_until = now + FIRST_DELAY * 2 ** (failures.count - FREE_FAILURES - 1)
             self._failures[key] = failures  # re-inserted: the dict's order is the order of last failure
-        log.warning("connexion refusée : compte « %s » depuis %s (échecs : %d)", account[:100], client,
-                    self._failures[self._keys(client, account)[1]].count)
-        while len(self._failures) > TRACKED_KEYS:
-            del self._failures[next(iter(self._failures))]
+        if len(self._failures) > TRACKED_KEYS:
+            self._forget(now)
+
+    def _forget(self, now: float) -> None:
+        """Keep the table bounded: forget what no longer blocks, then the oldest addresses (rotating addresses
+        must not erase an account's lock-out)."""
+        for key in [key for key, failures in self._failures.items() if failures.blocked_until <= now]:
+            del self._failures[key]
+        for key in [key for key in self._failures if key.startswith("client:")]:
+            if len(self._failures) <= TRACKED_KEYS:
+                break
+            del self._failures[key]
 
     def succeeded(self, client: str, account: str) -> None:
         for key in self._keys(client, account):
             self._failures.pop(key, None)
-
-
-def login_account(body: bytes) -> str:
-    """The account name of a login form (application/x-www-form-urlencoded, as Gradio's page posts it)."""
-    try:
-        return parse_qs(body.decode("utf-8")).get("username", [""])[0]
-    except UnicodeDecodeError:
-        return ""
