@@ -91,7 +91,9 @@ def main() -> None:
             answers.append(time.perf_counter() - began)
         print(f"Answer over HTTP, warm: {percentiles(answers)}")
 
-        markers = {int(n) for n in re.findall(r"\[(\d+)\]", str(chat[-1]["content"]))}
+        content = chat[-1]["content"]
+        reply = content[0]["text"] if isinstance(content, list) else content
+        markers = {int(n) for n in re.findall(r"\\?\[(\d+)\\?\]", reply)}  # [n], or \[n\] once linked
         views = []
         for n in sorted(markers):
             began = time.perf_counter()
