@@ -207,12 +207,16 @@ def ask_command(engine: Engine, question: str, as_json: bool, history: tuple[str
                 generator) -> None:
     """Répondre à un besoin ou à une question. QUESTION « - » : une question par ligne sur l’entrée standard."""
     filters = Filters(kind=kind, owner=owner, level=level, source=source)
+
+    def answer(text: str, turns: list[str]) -> None:
+        if as_json:
+            click.echo(engine.ask(text, turns, filters, generator).model_dump_json())
+        else:
+            print_streamed(engine, text, turns, filters, generator)
+
     if question != "-":
         try:
-            if as_json:
-                click.echo(engine.ask(question, list(history), filters, generator).model_dump_json())
-            else:
-                print_streamed(engine, question, list(history), filters, generator)
+            answer(question, list(history))
         except AskError as error:
             raise CannotRun(str(error)) from error
         return
@@ -222,10 +226,7 @@ def ask_command(engine: Engine, question: str, as_json: bool, history: tuple[str
         try:
             case = batch_line(raw, bounds.nesting)
             text = case.question
-            if as_json:
-                click.echo(engine.ask(case.question, case.history, filters, generator).model_dump_json())
-            else:
-                print_streamed(engine, case.question, case.history, filters, generator)
+            answer(case.question, case.history)
         except (ValueError, AskError) as error:
             failed = True
             if as_json:

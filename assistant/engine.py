@@ -89,7 +89,7 @@ class Engine:
         """The answer to a need or a question. With a language model as generator (the settings', or
         `generator`), its checked prose, or the extractive answer with a notice saying why not. AskError, before
         any work, when the question or its history is over the settings' bounds."""
-        refuse_oversized(question, history or [], self.settings)
+        self.check(question, history)
         if (generator or self.settings.generator) == "extractive":
             return self.pipeline().answer(question, history or [], filters)
         return next(piece for piece in self.stream(question, history, filters, generator)
@@ -105,7 +105,7 @@ class Engine:
         """
         from assistant.generate import chat_model, paragraphs, write
 
-        refuse_oversized(question, history or [], self.settings)
+        self.check(question, history)
         answer = self.pipeline().answer(question, history or [], filters)
         settings = self.settings if generator is None else self.settings.model_copy(update={"generator": generator})
         try:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from assistant.labels import grouped
+
 
 class AskError(Exception):
     """A question that cannot be answered as asked, or an assistant that cannot start."""
@@ -117,4 +119,4 @@ def _french_reason(error: Any) -> str:
 def too_big(what: str, size: int, limit: int, unit: str) -> str:
     """The reason a file or a field is refused for its size: «fichier trop volumineux (5 000 000 octets; au plus
     256 000)»."""
-    return f"{what} ({size:,} {unit}; au plus {limit:,})".replace(",", " ")
+    return f"{what} ({grouped(size)} {unit}; au plus {grouped(limit)})"

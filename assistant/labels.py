@@ -232,12 +232,14 @@ REFUSALS: dict[Language, dict[str, str]] = {
 }
 
 
+def grouped(number: int, language: Language = "fr") -> str:
+    """A count with its thousands grouped as the language writes them: «2 400», «2,400»."""
+    return f"{number:,}".replace(",", " " if language == "fr" else ",")
+
+
 def refusal(key: str, size: int, limit: int, language: Language = "fr") -> str:
     """The one line that says what was too big: «la question est trop longue (2 400 caractères; au plus 2 000)»."""
-    def grouped(number: int) -> str:
-        return f"{number:,}".replace(",", " " if language == "fr" else ",")
-
-    return REFUSALS[language][key].format(size=grouped(size), limit=grouped(limit))
+    return REFUSALS[language][key].format(size=grouped(size, language), limit=grouped(limit, language))
 
 
 # --- Language-model answers (assistant.generate) ----------------------------------------------------------

