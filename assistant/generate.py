@@ -53,12 +53,19 @@ final: restate them; never add, remove or change an asset, a level or a step.
 5. Write in {language}: 3 to 8 plain sentences, no headings, no lists, no invented facts."""
 
 
+_QUOTED = re.compile(r"«[^»]*»")
+_STOPS_MASKED = str.maketrans({".": "\u2024", "!": "\u01c3", "?": "\u0294", ";": "\u204f"})
+_STOPS_SHOWN = str.maketrans({"\u2024": ".", "\u01c3": "!", "\u0294": "?", "\u204f": ";"})
+
+
 def claims(text: str) -> list[str]:
     """The sentences of a text that state something (headings included): three content terms or more, or any
     number or name."""
     found = []
     for line in text.splitlines():
-        for sentence in sentences(re.sub(r"[#*_>`]", " ", line)):
+        # A quote between guillemets is one claim, however many sentences it holds: its stops are masked.
+        masked = _QUOTED.sub(lambda quote: quote.group().translate(_STOPS_MASKED), re.sub(r"[#*_>`]", " ", line))
+        for sentence in (part.translate(_STOPS_SHOWN) for part in sentences(masked)):
             plain = MARKER.sub(" ", sentence)
             if (len(analyze(plain)) >= CLAIM_TERMS or _NUMBER.search(plain)
                     or _NAME.search(_PLAIN_FIRST_WORD.sub(" ", plain))):

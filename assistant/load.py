@@ -1,13 +1,16 @@
 """Load stage: source files on disk -> LoadedSource (PDFs page by page through pypdf, text, catalogue records)."""
 
 import logging
+import math
 from io import BytesIO
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 
 from assistant.catalogue import read_record
 from assistant.errors import LoadError, RecordError, too_big
+from assistant.layout import Block, Fragment, blocks_of, lines_of
+from assistant.layout import page_text as layout_text
 from assistant.models import LoadedSource, Page
 from assistant.settings import Bounds, Settings
 from assistant.text import clean_page_text, sha256_hex
@@ -82,8 +85,16 @@ def load_source(path: Path, settings: Settings) -> LoadedSource:
 
 
 def read_pdf(data: bytes, source: str, max_pages: int = Bounds().document_pages) -> tuple[str | None, list[Page]]:
-    """A PDF's title and its pages' text. Pages keep their 1-based numbers, empty pages included. Refused when it
-    has more than `max_pages` pages, before any is read."""
+    """A PDF's title and its pages' text, one block of lines per paragraph, box or table cell (`layout`). Pages keep
+    their 1-based numbers, empty pages included. Refused when it has more than `max_pages` pages, before any is
+    read."""
+    title, pages = read_pdf_blocks(data, source, max_pages)
+    return title, [Page(number=n, text=clean_page_text(layout_text(blocks))) for n, blocks in enumerate(pages, 1)]
+
+
+def read_pdf_blocks(data: bytes, source: str,
+                    max_pages: int = Bounds().document_pages) -> tuple[str | None, list[list[Block]]]:
+    """A PDF's title and each page's blocks of lines, placed where pypdf reads them."""
     if b"%PDF-" not in data[:1024]:
         raise LoadError(source, "ce n’est pas un PDF (aucun en-tête %PDF-)")
     try:
@@ -92,8 +103,7 @@ def read_pdf(data: bytes, source: str, max_pages: int = Bounds().document_pages)
             raise LoadError(source, "PDF chiffré : un mot de passe est requis")
         if len(reader.pages) > max_pages:
             raise LoadError(source, too_big("PDF trop long", len(reader.pages), max_pages, "pages"))
-        pages = [Page(number=n, text=clean_page_text(page.extract_text() or ""))
-                 for n, page in enumerate(reader.pages, start=1)]
+        pages = [_page_blocks(page) for page in reader.pages]
         title = (reader.metadata.title if reader.metadata else None) or None
     except LoadError:
         raise
@@ -101,9 +111,22 @@ def read_pdf(data: bytes, source: str, max_pages: int = Bounds().document_pages)
         raise LoadError(source, f"PDF illisible ou endommagé ({type(error).__name__} : {error})") from error
     if not pages:
         raise LoadError(source, "PDF sans aucune page")
-    if not any(page.text for page in pages):
+    if not any(block.text.strip() for blocks in pages for block in blocks):
         raise LoadError(source, "aucun texte extractible (PDF numérisé? passez-le d’abord à l’OCR)")
     return title, pages
+
+
+def _page_blocks(page: PageObject) -> list[Block]:
+    """pypdf's text of one page (its own lines, word spacing and reading order), with where each piece starts."""
+    fragments: list[Fragment] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        fragments.append(Fragment(text, x, y, size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])))
+
+    page.extract_text(visitor_text=visit)
+    return blocks_of(lines_of(fragments))
 
 
 def read_text(data: bytes, source: str) -> str:
@@ -136,3 +159,13 @@ def page_text(path: Path, page: int | None) -> str:
     if page is None or not 1 <= page <= len(pages):
         raise LoadError(source, f"page {page} absente (le document a {len(pages)} pages)")
     return pages[page - 1].text
+
+
+def document_blocks(path: Path) -> list[list[Block]]:
+    """Each page's blocks of lines: a PDF's as its layout places them, a text file's paragraphs as one page."""
+    source = path.as_posix()
+    data = read_bytes(path, source)
+    if path.suffix.lower() in PDF_SUFFIXES:
+        return read_pdf_blocks(data, source)[1]
+    paragraphs = [part for part in read_text(data, source).split("\n\n") if part.strip()]
+    return [[Block(text, 0.0, -float(index), 0.0) for index, text in enumerate(paragraphs)]]

@@ -19,15 +19,16 @@ from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import last_good, last_good_folder
 from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text
 from assistant.labels import Language
+from assistant.layout import PageUnits, marked_by, notes_for
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
 from assistant.lexical import analyze
-from assistant.load import page_text
+from assistant.load import document_blocks, page_text
 from assistant.mcn import McnReference, mcn_reference
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, SourceRef
 from assistant.profiles import Exemplars, RecordProfiles
 from assistant.retrieve import Mode, Passage, Retriever
 from assistant.settings import Settings
-from assistant.text import announced, detect_language, has_date, list_around, quote_on_page, units, units_held
+from assistant.text import detect_language, has_date, note_mark, quote_on_page
 
 log = logging.getLogger("assistant.pipeline")
 
@@ -176,54 +177,73 @@ class Pipeline:
         examples = [ref for refs in self.mcn.examples.values() for ref in refs]
         return compose_information(question, language, evidence, named, citations, self.profiles.weights, examples)
 
-    def _units(self, passage: Passage) -> list[str]:
-        """A passage's units, whole on its page (a record's, or a page that cannot be read: its own)."""
+    def _units(self, passage: Passage) -> tuple[list[PageUnits], PageUnits, list[int]]:
+        """A passage's document (its pages' units, when it has pages), its page's units and those it holds, whole
+        on the page (a record's, or a page that cannot be read: its own)."""
+        own = PageUnits.of_text(passage.source, passage.page, passage.text)
         if passage.page is None:
-            return units(passage.text)
+            return [own], own, list(range(len(own.texts)))
         path = self.settings.home / passage.source
         try:
-            page = _page(path, passage.page, path.stat().st_mtime)
-        except (OSError, LoadError):
-            return units(passage.text)
-        return units_held(_page_units(page), passage.text)
+            document = _document_units(path, passage.source, path.stat().st_mtime)
+            page = document[passage.page - 1]
+        except (OSError, LoadError, IndexError):
+            return [own], own, list(range(len(own.texts)))
+        held = page.held(passage.text)
+        return (document, page, held) if held else ([own], own, list(range(len(own.texts))))
 
     def _evidence(self, query: str, vector: np.ndarray, passages: list[Passage],
                   several: bool = False, when: bool = False) -> list[list[SourceRef]]:
         """The units of the passages that best answer the question (meaning and shared words together), each
-        with what it announces (the bullets after «…suivante :»), best first. When the answer is a list
-        (`several`), the list that best covers the question comes first, whole; when it is a date (`when`), the
-        units that carry one are preferred."""
-        parts_of = {passage.id: self._units(passage) for passage in passages}
-        candidates = [(passage, position, part) for passage in passages
-                      for position, part in enumerate(parts_of[passage.id])]
+        with what is quoted beside it (`PageUnits.related`: the bullets it announces, a heading's body, its table
+        row) and the footnotes its marks point to, best first. When the answer is a list (`several`), the list that
+        best covers the question comes first, whole (a table's column, the items marked by a footnote, a run of
+        short units); when it is a date (`when`), the units that carry one are preferred."""
+        candidates: dict[tuple[str, int | None, str], tuple[list[PageUnits], PageUnits, int]] = {}
+        for passage in passages:
+            document, page, held = self._units(passage)
+            for index in held:
+                candidates.setdefault((page.source, page.page, page.texts[index]), (document, page, index))
         if not candidates:
             return []
-        embedded = np.asarray(self.retriever.embedder.embed_documents([part for _, _, part in candidates]))
+        found = list(candidates.values())
+        texts = [page.texts[index] for _, page, index in found]
+        embedded = np.asarray(self.retriever.embedder.embed_documents(texts))
         similarity = embedded @ vector / (np.linalg.norm(embedded, axis=1) * np.linalg.norm(vector) + 1e-12)
         terms = set(analyze(query))
-        overlap = np.array([len(terms & set(analyze(part))) / (len(terms) or 1) for _, _, part in candidates])
-        dated = np.array([when and has_date(part) for _, _, part in candidates], dtype=float)
+        overlap = np.array([len(terms & set(analyze(text))) / (len(terms) or 1) for text in texts])
+        dated = np.array([when and has_date(text) for text in texts], dtype=float)
         order = [int(index) for index in np.argsort(-(similarity + overlap + DATE_BONUS * dated))]
-        picks = [[index] for index in order[:EVIDENCE_SENTENCES]]
+        Quoted = tuple[PageUnits, int]
+        picks: list[list[Quoted]] = [[(found[index][1], found[index][2])] for index in order[:EVIDENCE_SENTENCES]]
         if several:
-            def run_of(index: int) -> list[int]:
-                passage, position, _ = candidates[index]
-                return [index - position + item for item in list_around(parts_of[passage.id], position)]
+            def list_of(index: int) -> list[Quoted]:
+                document, page, at = found[index]
+                note = page.blocks[page.block_of[at]].text
+                if note_mark(note):
+                    return [(page, at), *marked_by(document, note)]
+                return [(page, item) for item in page.list_of(at)]
 
-            def coverage(run: list[int]) -> float:
-                covered = set().union(*(analyze(candidates[index][2]) for index in run))
-                return len(terms & covered) / (len(terms) or 1) + max(similarity[index] for index in run)
+            position = {(page, at): index for index, (_, page, at) in enumerate(found)}
 
-            picks.insert(0, max((run_of(index) for index in order[:LIST_CANDIDATES]), key=coverage))
+            def coverage(items: list[Quoted]) -> float:
+                covered = set().union(*(analyze(page.texts[at]) for page, at in items))
+                return len(terms & covered) / (len(terms) or 1) + max(
+                    (similarity[position[item]] for item in items if item in position), default=0.0)
+
+            picks.insert(0, max((list_of(index) for index in order[:LIST_CANDIDATES]), key=coverage))
+        documents = {id(page): document for document, page, _ in found}
         chosen: list[list[SourceRef]] = []
         for pick in picks:
-            passage, position, _ = candidates[pick[-1]]
-            pick += [pick[-1] - position + item for item in announced(parts_of[passage.id], position)]
-            chosen.append([SourceRef(document=candidates[index][0].source, page=candidates[index][0].page,
-                                     quote=candidates[index][2]) for index in pick])
+            page, at = pick[-1]
+            pick += [(page, index) for index in page.related(at)]
+            document = documents.get(id(page), [page])
+            notes = [note for quoted, index in pick for note in notes_for(document, quoted.texts[index])]
+            pick += [quoted for note, at in notes for quoted in [(note, at), *((note, i) for i in note.related(at))]]
+            pick = list(dict.fromkeys(pick))
+            chosen.append([SourceRef(document=quoted.source, page=quoted.page, quote=quoted.texts[index])
+                           for quoted, index in pick])
         return chosen
-
-
 def indexed_records(settings: Settings,
                     sources: dict[str, IndexedSource]) -> tuple[dict[str, CatalogueRecord], dict[str, str]]:
     """The catalogue records the index holds, read from their files; a file broken on disk since it was indexed
@@ -257,9 +277,11 @@ def _page(path: Path, page: int | None, mtime: float) -> str:
     return page_text(path, page)
 
 
-@lru_cache(maxsize=256)
-def _page_units(page: str) -> list[str]:
-    return units(page)
+@lru_cache(maxsize=64)
+def _document_units(path: Path, source: str, mtime: float) -> list[PageUnits]:
+    """Each page's units of a document, read once per file version."""
+    return [PageUnits.of_blocks(source, number, blocks)
+            for number, blocks in enumerate(document_blocks(path), start=1)]
 
 
 def verify_quote(home: Path, ref: SourceRef) -> bool:

@@ -72,13 +72,28 @@ def identifier_form(text: str) -> str:
     return folded.encode("ascii", "ignore").decode()
 
 
-_FOOTNOTE_MARK = re.compile(r"(?<=\S)\*+(?=[\s,.;:!?»)\]]|$)|(?<=[a-zà-ÿ])[0-9¹²³](?=[\s,.;:!?»)\]]|$)")
+# A footnote's mark glued to the word it annotates («gouvernemental*», «équité2»), and a note that starts with one.
+_FOOTNOTE_MARK = re.compile(r"(?<=\S)(\*+)(?=[\s,.;:!?»)\]]|$)"
+                            r"|(?:(?<=[a-zà-ÿ])|(?<=[a-zà-ÿ][.)]))([0-9¹²³])(?=[\s,.;:!?»)\]]|$)")
+_SUPERSCRIPTS = str.maketrans("¹²³", "123")
+_NOTE = re.compile(r"^(\*+|[0-9]{1,2})[.)]?\s+\S")
 
 
 def shown_quote(quote: str) -> str:
     """A quote as a reader sees it: without the footnote marks glued to its words («gouvernemental*», «équité2»).
     The citation keeps the quote as it is on the page, which is what is verified."""
     return _FOOTNOTE_MARK.sub("", quote)
+
+
+def marks_in(text: str) -> set[str]:
+    """The footnote marks a text carries («équité2» → «2», «gouvernemental*» → «*»)."""
+    return {stars or number.translate(_SUPERSCRIPTS) for stars, number in _FOOTNOTE_MARK.findall(text)}
+
+
+def note_mark(text: str) -> str | None:
+    """The mark a footnote starts with («* Il s’agit…» → «*», «2. Les deux…» → «2»), or None."""
+    found = _NOTE.match(text)
+    return found.group(1) if found else None
 
 
 def quote_on_page(quote: str, page_text: str) -> bool:
@@ -131,7 +146,7 @@ def sentences(text: str) -> list[str]:
 # A line that ends on one of these runs on into the next one, however short it is.
 _RUNS_ON = re.compile(r"(?:[,:(/–-]|\b(?:à|au|aux|de|des|du|d’|d'|l’|l'|et|ou|en|la|le|les|par|pour|sur|avec|dans|"
                       r"un|une|the|of|and|or|to|for|in|on|by|with|a|an))$", re.IGNORECASE)
-_STARTS_BLOCK = re.compile(r"^(?:[A-ZÀ-Ý0-9«“\"(•▪■◦-])")
+_STARTS_BLOCK = re.compile(r"^(?:[A-ZÀ-Ý0-9«“\"•▪■◦-])")  # not «(»: an acronym on its own line ends its name
 _BULLET = re.compile(r"^(?:[•▪■◦]|[-–]\s|\d{1,2}[.)]\s)")
 SHORT_LINE = 0.75  # of the passage's long lines: a line this short ends its box unless it runs on
 FULL_LINE_FLOOR = 40  # characters: a diagram's boxes are all narrow, so its long lines are no yardstick
@@ -167,18 +182,6 @@ def has_date(text: str) -> bool:
     return bool(_DATE.search(match_form(display_form(text))))
 
 
-HELD_PART = 30  # characters of a page's unit found in a passage for the passage to hold a part of it
-
-
-def units_held(page_units: list[str], passage: str) -> list[str]:
-    """The units of a page that a passage (a chunk of that page) holds a part of, whole: a unit the chunk cuts at
-    its start or end is read to its end on the page. The passage's own units when none is found (the file has
-    changed since it was indexed)."""
-    held = display_form(passage)
-    found = [unit for unit in page_units if unit in held or unit[:HELD_PART] in held or unit[-HELD_PART:] in held]
-    return found or units(passage)
-
-
 LIST_ITEM = 90  # characters: a unit this short next to others like it is an item of a list, a box of a diagram
 LIST_ITEMS = 8
 
@@ -197,14 +200,23 @@ def list_around(parts: list[str], at: int) -> list[int]:
     return list(range(start, end + 1))
 
 
+# A sentence that opens on one of these goes on from the one before it («De plus, nous vous invitons…»).
+_GOES_ON = re.compile(r"^(?:de plus|en outre|par ailleurs|de même|also|moreover|furthermore|in addition)\b",
+                      re.IGNORECASE)
+
+
 def announced(parts: list[str], at: int) -> list[int]:
-    """The indices of the units that `parts[at]` announces when it ends on a colon («répartis de la manière
-    suivante :»): the bullets that follow it, or else the one unit that does."""
-    if not parts[at].rstrip().endswith(":"):
-        return []
+    """The indices of the units that `parts[at]` announces or leads to: the bullets after a colon («répartis de la
+    manière suivante :», or else the one unit after it), the unit after a comma (a signature's title, then its
+    name), the sentence after it that goes on from it («De plus, …»)."""
+    unit = parts[at].rstrip()
     following = range(at + 1, min(len(parts), at + 1 + LIST_ITEMS))
-    bullets = [index for index in following if _BULLET.match(parts[index])]
-    return bullets or list(following)[:1]
+    if unit.endswith(":"):
+        bullets = [index for index in following if _BULLET.match(parts[index])]
+        return bullets or list(following)[:1]
+    if unit.endswith(",") or (at + 1 < len(parts) and _GOES_ON.match(parts[at + 1])):
+        return list(following)[:1]
+    return []
 
 
 def detect_language(text: str, default: Literal["fr", "en"] = "fr") -> Literal["fr", "en"]:

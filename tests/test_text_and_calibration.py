@@ -19,7 +19,6 @@ from assistant.text import (
     sentences,
     shown_quote,
     units,
-    units_held,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -196,15 +195,6 @@ def test_list_around_gives_the_run_of_short_units_and_leaves_a_long_one_alone():
              "Une autre longue phrase qui ferme la liste et qui dépasse elle aussi la longueur d’un élément."]
     assert list_around(parts, 2) == [1, 2, 3, 4]
     assert list_around(parts, 0) == [0]
-
-
-def test_units_held_reads_a_unit_cut_by_the_chunk_to_its_end_on_the_page():
-    page = units("Titre du document\nLa demande vise à obtenir les orientations émises pour la mise en commun\n"
-                 "des plateformes entre les organismes publics.\nFin de la page")
-    chunk = "Titre du document\nLa demande vise à obtenir les orientations émises pour la mise en commun"
-    assert units_held(page, chunk) == ["Titre du document", "La demande vise à obtenir les orientations émises "
-                                       "pour la mise en commun des plateformes entre les organismes publics."]
-    assert units_held(page, "un texte que la page ne contient plus") == ["un texte que la page ne contient plus"]
 
 
 def test_dates_and_the_questions_that_ask_for_them_or_for_several_things():

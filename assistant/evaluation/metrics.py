@@ -20,7 +20,7 @@ from assistant.generate import MARKER, claims
 from assistant.labels import ANSWER_TEXT
 from assistant.lexical import analyze
 from assistant.models import Answer
-from assistant.text import quote_form
+from assistant.text import quote_form, shown_quote
 
 CaseKind = Literal["need", "follow_up", "grown", "document"]
 BINS = 10
@@ -63,10 +63,10 @@ def _letters(text: str) -> str:
 
 
 def fact_stated(answer: Answer, fact: Fact) -> bool:
-    """The fact's words are in the answer (spacing, case, accents and typography aside) and the answer cites its
-    page of its document."""
+    """The fact's words are in the answer (spacing, case, accents and typography aside, and the footnote marks that
+    answers do not show: `text.shown_quote`) and the answer cites its page of its document."""
     cited = any(citation.source == fact.source and citation.page == fact.page for citation in answer.citations)
-    return cited and _letters(fact.text) in _letters(answer.answer)
+    return cited and _letters(shown_quote(fact.text)) in _letters(answer.answer)
 
 
 SUPPORT_OVERLAP = 0.5
