@@ -47,9 +47,18 @@ def read_bytes(path: Path, source: str) -> bytes:
         raise LoadError(source, f"lecture impossible ({error.strerror})") from error
 
 
+# How a PDF is read into text; part of its indexed hash, so that an index built with an earlier reading (before
+# pages were read as layout blocks) reads its PDFs again at the next ingest.
+PDF_READING = "layout-blocks-1"
+
+
+def content_hash(data: bytes, suffix: str) -> str:
+    """What tells whether a source changed since it was indexed: its bytes (and, for a PDF, how it is read)."""
+    return sha256_hex(PDF_READING.encode() + data if suffix.lower() in PDF_SUFFIXES else data)
+
+
 def file_hash(path: Path, source: str) -> str:
-    """The content hash that tells whether a source changed since it was indexed."""
-    return sha256_hex(read_bytes(path, source))
+    return content_hash(read_bytes(path, source), path.suffix)
 
 
 def load_source(path: Path, settings: Settings) -> LoadedSource:
@@ -68,17 +77,17 @@ def load_source(path: Path, settings: Settings) -> LoadedSource:
         raise LoadError(source, "fichier vide")
     if suffix in PDF_SUFFIXES:
         title, pages = read_pdf(data, source, bounds.document_pages)
-        return LoadedSource(path=source, title=title or path.stem, source_hash=sha256_hex(data), pages=pages)
+        return LoadedSource(path=source, title=title or path.stem, source_hash=content_hash(data, suffix), pages=pages)
     if suffix in TEXT_SUFFIXES:
         text = read_text(data, source)
-        return LoadedSource(path=source, title=text_title(text) or path.stem, source_hash=sha256_hex(data),
+        return LoadedSource(path=source, title=text_title(text) or path.stem, source_hash=content_hash(data, suffix),
                             pages=[Page(text=text)])
     if suffix in RECORD_SUFFIXES:
         try:
             record = read_record(path, settings.home, bounds)
         except RecordError as error:
             raise LoadError(source, ": ".join(part for part in (error.field, error.reason) if part)) from error
-        return LoadedSource(path=source, title=record.name, source_hash=sha256_hex(data),
+        return LoadedSource(path=source, title=record.name, source_hash=content_hash(data, suffix),
                             pages=[Page(text=record.text())], record=record)
     accepted = ", ".join(sorted(SUPPORTED_SUFFIXES))
     raise LoadError(source, f"type de fichier non pris en charge « {suffix} » (acceptés : {accepted})")

@@ -141,3 +141,12 @@ def test_a_note_lists_every_unit_it_marks_and_a_long_note_comes_whole():
     first = next(index for index, unit in enumerate(notes.texts) if unit.startswith("Un programme de projets"))
     assert any(notes.texts[index].startswith("Spécifiquement, un programme est autorisé par le Conseil du trésor")
                for index in notes.related(first))
+
+
+def test_an_index_built_with_an_earlier_reading_of_pdfs_reads_them_again():
+    from assistant.load import content_hash
+    from assistant.text import sha256_hex
+
+    data = DECK.read_bytes()
+    assert content_hash(data, ".pdf") != sha256_hex(data)  # a PDF indexed before layout blocks counts as changed
+    assert content_hash(b"id: x\n", ".yaml") == sha256_hex(b"id: x\n")  # records and text files do not
