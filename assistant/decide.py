@@ -89,14 +89,19 @@ class NameIndex:
 
     records: dict[str, list[CatalogueRecord]]
     longest: int  # words in the longest name
+    keys: dict[int, list[str]]  # each record's names as compared (by the record object: the next generation's reuse)
 
     @classmethod
-    def of(cls, records: list[CatalogueRecord]) -> "NameIndex":
+    def of(cls, records: list[CatalogueRecord], previous: "NameIndex | None" = None) -> "NameIndex":
+        """With `previous`, a record that is the same object keeps its folded names."""
+        known = previous.keys if previous else {}
+        keys = {id(record): known.get(id(record)) or list(dict.fromkeys(name_key(name) for name in names_of(record)))
+                for record in records}
         by_name: dict[str, list[CatalogueRecord]] = {}
         for record in records:
-            for name in dict.fromkeys(name_key(name) for name in names_of(record)):
+            for name in keys[id(record)]:
                 by_name.setdefault(name, []).append(record)
-        return cls(by_name, max((name.count(" ") + 1 for name in by_name), default=0))
+        return cls(by_name, max((name.count(" ") + 1 for name in by_name), default=0), keys)
 
 
 def mentioned(text: str, index: NameIndex) -> list[CatalogueRecord]:

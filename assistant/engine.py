@@ -64,7 +64,7 @@ class Engine:
                 if self._pipeline is None or generation != self._generation:
                     from assistant.pipeline import Pipeline  # the models and the index load here
 
-                    self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
+                    self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated, self._pipeline)
                     self._generation = generation
                 pipeline = self._pipeline
         return pipeline
@@ -199,6 +199,6 @@ class Engine:
             try:
                 return ingest(self.settings, get_embedder(self.settings.embedder), paths, rebuild=rebuild,
                               progress=progress, lock_held=True)
-            finally:  # even after a failure part-way: what is written is what the next question reads
-                with self._lock:
-                    self._pipeline = None
+            finally:  # even after a failure part-way: the next question opens the index anew (reusing what is
+                with self._lock:  # unchanged from the pipeline it had)
+                    self._generation = ""

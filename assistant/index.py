@@ -15,19 +15,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
+from typing import cast
 
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Include
+from chromadb.api.types import Include, Where
 from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
 from assistant.chunk import chunk_source
 from assistant.embed import Embedder
 from assistant.errors import IndexStoreError, LoadError
-from assistant.lexical import LexicalIndex, corpus_stamp
+from assistant.lexical import LexicalIndex, analyze, corpus_stamp
 from assistant.load import discover, file_hash, load_source
 from assistant.lock import FileLock, Generations
 from assistant.models import Chunk, IndexedSource, IngestReport, LoadedSource
@@ -96,9 +97,22 @@ def indexed_sources(collection: Collection, manifest: dict[str, str] | None) -> 
     return sources_of(list(zip(everything["ids"], everything["metadatas"], strict=True)), manifest)
 
 
-def current_sources(collection: Collection, settings: Settings) -> dict[str, IndexedSource]:
-    """What the index's current generation holds."""
-    return indexed_sources(collection, generations(settings).manifest())
+def current_sources(collection: Collection, settings: Settings,
+                    known: dict[str, IndexedSource] | None = None) -> dict[str, IndexedSource]:
+    """What the index's current generation holds. `known`: what an earlier generation held; a source its manifest
+    names at the same hash is taken from it, only the others' chunks are read."""
+    manifest = generations(settings).manifest()
+    if known is None or manifest is None:
+        return indexed_sources(collection, manifest)
+    same = {source: entry for source, entry in known.items() if manifest.get(source) == entry.source_hash}
+    changed = [source for source in manifest if source not in same]
+    entries: list[tuple[str, dict]] = []
+    for start in range(0, len(changed), READ_BATCH):
+        among = cast(Where, {"source": {"$in": changed[start:start + READ_BATCH]}})
+        found = collection.get(where=among, include=["metadatas"])
+        entries += [(chunk_id, dict(metadata)) for chunk_id, metadata in zip(found["ids"], found["metadatas"] or [],
+                                                                             strict=True)]
+    return same | sources_of(entries, {source: manifest[source] for source in changed})
 
 
 def generations(settings: Settings) -> Generations:
@@ -191,13 +205,14 @@ def sync_lexical(collection: Collection, settings: Settings, chunk_ids: list[str
     saved = LexicalIndex.load(folder)
     if saved and saved.stamp == corpus_stamp(chunk_ids):
         return saved
-    texts: list[str] = []
-    for start in range(0, len(chunk_ids), READ_BATCH):
-        part = chunk_ids[start:start + READ_BATCH]
+    terms = LexicalIndex.saved_terms(folder)  # the chunks the saved index has: only the others are read and analysed
+    missing = [chunk_id for chunk_id in chunk_ids if chunk_id not in terms]
+    for start in range(0, len(missing), READ_BATCH):
+        part = missing[start:start + READ_BATCH]
         found = collection.get(ids=part, include=["documents"])
         by_id = dict(zip(found["ids"], found["documents"] or [], strict=True))
-        texts += [by_id.get(chunk_id, "") for chunk_id in part]
-    built = LexicalIndex.build(chunk_ids, texts)
+        terms |= {chunk_id: analyze(by_id.get(chunk_id, "")) for chunk_id in part}
+    built = LexicalIndex.build(chunk_ids, [terms[chunk_id] for chunk_id in chunk_ids])
     if save:
         built.save(folder)
     return built
@@ -296,24 +311,31 @@ def _files_under(roots: list[Path], settings: Settings, report: IngestReport) ->
     """The files to index, by source name (overlapping arguments are read once); missing roots are reported, and
     so are links that lead out of the corpus's folders (a link inside them is read)."""
     folders = [folder.resolve() for folder in settings.source_dirs]
+    real_dirs: dict[Path, Path] = {}  # each folder resolved once: a file that is not a link is where its folder is
     files: dict[str, Path] = {}
     for root in roots:
         if not root.exists():
             report.failed[settings.relative(root)] = "fichier ou dossier introuvable"
+        allowed = [root.resolve(), *folders]
         for path in discover(root) if root.exists() else []:
             source = settings.relative(path)
-            if not any(path.resolve().is_relative_to(folder) for folder in [root.resolve(), *folders]):
+            if path.is_symlink():
+                real = path.resolve()
+            else:
+                real = real_dirs.setdefault(path.parent, path.parent.resolve()) / path.name
+            if not any(real.is_relative_to(folder) for folder in allowed):
                 report.failed[source] = OUTSIDE
                 continue
             files.setdefault(source, path)
     return files
 
 
-def _gone(indexed: dict[str, IndexedSource], roots: list[Path], settings: Settings) -> list[str]:
-    """The indexed sources whose file is gone from a scanned folder."""
+def _gone(indexed: dict[str, IndexedSource], roots: list[Path], settings: Settings, found: dict[str, Path],
+          ) -> list[str]:
+    """The indexed sources whose file is gone from a scanned folder (`found`: the files the scan found)."""
     scanned_dirs = [root.resolve() for root in roots if root.is_dir()]
     gone = []
-    for source in indexed:
+    for source in (source for source in indexed if source not in found):
         path = (settings.home / source).resolve()
         if not path.exists() and any(path.is_relative_to(folder) for folder in scanned_dirs):
             gone.append(source)
@@ -360,7 +382,7 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     # refused (a link that leads out of the corpus) leaves with what is gone. Nothing is deleted yet: the next
     # generation's manifest leaves them out, and they go once no reader can still need them.
     refused = [source for source, reason in report.failed.items() if reason == OUTSIDE and source in indexed]
-    for source in [*_gone(indexed, roots, settings), *refused]:
+    for source in [*_gone(indexed, roots, settings, files), *refused]:
         indexed.pop(source)
         _keep_last_good(settings, source, None)
         report.removed.append(source)

@@ -20,6 +20,7 @@ _ELISION = re.compile(r"\b(?:qu|jusqu|lorsqu|puisqu|quoiqu|[cdjlmnst])['’]", r
 _WORD = re.compile(r"\w+")
 _STEMMER = Stemmer.Stemmer("french")
 STAMP_FILE = "stamp.json"
+TERMS_FILE = "terms.json"
 
 
 _STOP_WORDS = frozenset(lexical_form(word) for word in (*STOPWORDS_FRENCH, *STOPWORDS_EN))
@@ -43,14 +44,16 @@ class LexicalIndex:
     retriever: bm25s.BM25
     chunk_ids: list[str]
     stamp: str
+    terms: list[list[str]] | None = None  # each chunk's terms, when built here (what the next build reuses)
 
     @classmethod
-    def build(cls, chunk_ids: list[str], texts: list[str]) -> "LexicalIndex":
+    def build(cls, chunk_ids: list[str], terms: list[list[str]]) -> "LexicalIndex":
+        """Over the chunks' terms (`analyze` of each chunk's text)."""
         retriever = bm25s.BM25()
         # An empty term list would make bm25s fail; a placeholder term keeps the chunk's row (and an index with no
         # chunk at all, its every source gone, one row that no chunk id names).
-        retriever.index([analyze(text) or ["∅"] for text in texts] or [["∅"]], show_progress=False)
-        return cls(retriever, list(chunk_ids), corpus_stamp(chunk_ids))
+        retriever.index([own or ["∅"] for own in terms] or [["∅"]], show_progress=False)
+        return cls(retriever, list(chunk_ids), corpus_stamp(chunk_ids), terms)
 
     def save(self, folder: Path) -> None:
         """Written to a sibling folder first, then swapped in: a reader never sees half an index."""
@@ -59,6 +62,8 @@ class LexicalIndex:
         self.retriever.save(str(staging), show_progress=False)
         (staging / STAMP_FILE).write_text(json.dumps({"stamp": self.stamp, "chunk_ids": self.chunk_ids}),
                                           encoding="utf-8")
+        if self.terms is not None:
+            (staging / TERMS_FILE).write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
 
@@ -71,6 +76,16 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever, saved["chunk_ids"], saved["stamp"])
+
+    @staticmethod
+    def saved_terms(folder: Path) -> dict[str, list[str]]:
+        """The terms of each chunk the saved index was built over (none when they cannot be read)."""
+        try:
+            ids = json.loads((folder / STAMP_FILE).read_text(encoding="utf-8"))["chunk_ids"]
+            terms = json.loads((folder / TERMS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError):
+            return {}
+        return dict(zip(ids, terms, strict=True)) if len(ids) == len(terms) else {}
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids with their BM25 scores, best first; only chunks sharing a term with the query."""

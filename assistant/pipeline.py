@@ -25,7 +25,7 @@ from assistant.lexical import analyze
 from assistant.load import document_blocks, page_text
 from assistant.mcn import McnReference, mcn_reference
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, SourceRef
-from assistant.profiles import Exemplars, RecordProfiles
+from assistant.profiles import Exemplars, RecordProfiles, TermCounts
 from assistant.retrieve import Mode, Passage, Retriever
 from assistant.settings import Settings
 from assistant.text import detect_language, has_date, note_mark, quote_on_page
@@ -50,11 +50,16 @@ class Pipeline:
     problems: dict[str, str]  # indexed sources the answers read otherwise than from their file: why, and how
     names: NameIndex  # the records by the names a question may mention them by
     catalogue: np.ndarray  # the records (profiles' order) as an array: a filter picks them without a Python loop
+    read: dict[str, "ReadRecord"]  # the records read from their files, by source: what the next generation reuses
 
     @classmethod
-    def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True) -> "Pipeline":
+    def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True,
+             previous: "Pipeline | None" = None) -> "Pipeline":
+        """The stages over the index's current generation. With `previous` (the pipeline of the generation before),
+        what has not changed is taken from it: the records whose file is as it was, their vectors, terms and names,
+        the documents' term counts when the documents are the same."""
         try:
-            retriever = Retriever.open(settings, mode)
+            retriever = Retriever.open(settings, mode, previous.retriever if previous else None)
         except (IndexStoreError, EmbedderError) as error:
             raise AskError(str(error)) from error
         sources = retriever.sources
@@ -62,13 +67,18 @@ class Pipeline:
         if calibrated and calibration is None:
             raise AskError(f"aucune calibration pour l’encodeur {retriever.embedder.name} : "
                            "lancez assistant calibrate")
-        records, problems = indexed_records(settings, sources)
+        records, problems, read = indexed_records(settings, sources, previous.read if previous else None)
         if settings.deck_source not in sources:
             log.warning("le document d’orientation du MCN (%s) n’est pas dans l’index : les critères des niveaux et "
                         "les étapes du processus ne seront pas cités", settings.deck_source)
         index = settings.path(settings.index_dir)
-        profiles = RecordProfiles.build(records, retriever.embedder, retriever.document_texts(),
-                                        index / f"profiles-{settings.collection}.npz")
+        documents = retriever.documents_stamp()
+        before = previous.profiles.documents if previous else None
+        terms = before if before and before.stamp == documents else TermCounts.of_texts(retriever.document_texts(),
+                                                                                         documents)
+        profiles = RecordProfiles.build(records, retriever.embedder, terms,
+                                        index / f"profiles-{settings.collection}.npz",
+                                        previous.profiles if previous else None)
         labelled = calibration.exemplars if calibration else []
         exemplars = Exemplars.embed([e.text for e in labelled], [e.records for e in labelled],
                                     [record.id for record in profiles.records], retriever.embedder,
@@ -76,7 +86,7 @@ class Pipeline:
         catalogue = np.empty(len(profiles.records), dtype=object)
         catalogue[:] = profiles.records
         return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars,
-                   problems, NameIndex.of(profiles.records), catalogue)
+                   problems, NameIndex.of(profiles.records, previous.names if previous else None), catalogue, read)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -244,16 +254,42 @@ class Pipeline:
             chosen.append([SourceRef(document=quoted.source, page=quoted.page, quote=quoted.texts[index])
                            for quoted, index in pick])
         return chosen
-def indexed_records(settings: Settings,
-                    sources: dict[str, IndexedSource]) -> tuple[dict[str, CatalogueRecord], dict[str, str]]:
-    """The catalogue records the index holds, read from their files; a file broken on disk since it was indexed
-    gives the version kept when it was (said in the log and in `problems`, which the Documents tab shows); with no
-    kept version, the record leaves the answers, said the same way."""
+@dataclass(frozen=True)
+class ReadRecord:
+    """A record as read from its file, and the file's stamp then: while the stamp holds, the file is not read
+    again."""
+
+    stamp: tuple[int, int, int, int]  # (inode, size, mtime, ctime in ns)
+    record: CatalogueRecord
+
+
+def file_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+
+def indexed_records(settings: Settings, sources: dict[str, IndexedSource], known: dict[str, ReadRecord] | None = None,
+                    ) -> tuple[dict[str, CatalogueRecord], dict[str, str], dict[str, ReadRecord]]:
+    """The catalogue records the index holds, read from their files (those in `known` whose file is as it was then
+    are not read again); a file broken on disk since it was indexed gives the version kept when it was (said in the
+    log and in `problems`, which the Documents tab shows); with no kept version, the record leaves the answers, said
+    the same way. Also what was read, by source, with the file's stamp."""
     records: dict[str, CatalogueRecord] = {}
     problems: dict[str, str] = {}
+    read: dict[str, ReadRecord] = {}
     for source in (entry.source for entry in sources.values() if entry.record_id):
+        path = settings.home / source
+        stamp = file_stamp(path)
+        if stamp and (seen := (known or {}).get(source)) and seen.stamp == stamp:
+            records[source], read[source] = seen.record, seen
+            continue
         try:
-            records[source] = read_record(settings.home / source, settings.home, settings.bounds)
+            records[source] = read_record(path, settings.home, settings.bounds)
+            if stamp:
+                read[source] = ReadRecord(stamp, records[source])
             continue
         except RecordError as error:
             broken = error.reason if not error.field else f"{error.field} : {error.reason}"
@@ -263,7 +299,7 @@ def indexed_records(settings: Settings,
         except RecordError:
             problems[source] = f"fiche invalide sur disque ({broken}) : écartée des réponses"
         log.warning("%s : %s", source, problems[source])
-    return records, problems
+    return records, problems, read
 
 
 def matched_form(need: str) -> str:

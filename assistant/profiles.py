@@ -15,6 +15,7 @@ Four signals per record (`SIGNALS`), the fit model's raw material (`fit.py`):
 import math
 import os
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,42 @@ def record_terms(record: CatalogueRecord) -> set[str]:
 COMMON_SHARE = 0.1  # a term found in more than this share of the texts is too common to explain a fit
 
 
+@dataclass(frozen=True)
+class TermCounts:
+    """In how many texts each term occurs, over how many texts; `stamp` says which texts (the documents' chunk ids),
+    so that a new generation whose documents did not change reuses them instead of reading every passage again."""
+
+    frequency: Counter[str]
+    texts: int
+    stamp: str = ""
+
+    @classmethod
+    def of(cls, term_sets: Iterable[set[str]], stamp: str = "") -> "TermCounts":
+        frequency: Counter[str] = Counter()
+        texts = 0
+        for terms in term_sets:
+            frequency.update(terms)
+            texts += 1
+        return cls(frequency, texts, stamp)
+
+    @classmethod
+    def of_texts(cls, texts: Iterable[str], stamp: str = "") -> "TermCounts":
+        return cls.of((set(analyze(text)) for text in texts), stamp)
+
+
+@dataclass(frozen=True)
+class RecordParts:
+    """What a record contributes to the matrices, kept from one generation to the next while the record is the same
+    object (its file unchanged): a changed record costs its own texts, not the catalogue's."""
+
+    record: CatalogueRecord
+    profile: np.ndarray  # its profile's unit vector
+    facets: np.ndarray  # its facets' unit vectors
+    phrases: list[set[str]]
+    words: set[str]
+    owner: str  # its owner's name folded, for the owner filter
+
+
 @dataclass
 class TermWeights:
     """Inverse document frequencies over the records and the document passages; a term never seen weighs most."""
@@ -68,13 +105,12 @@ class TermWeights:
     common_below: float  # the weight under which a term is common (COMMON_SHARE)
 
     @classmethod
-    def count(cls, term_sets: Iterable[set[str]]) -> "TermWeights":
-        frequency: dict[str, int] = {}
-        total = 0
-        for terms in term_sets:
-            total += 1
-            for term in terms:
-                frequency[term] = frequency.get(term, 0) + 1
+    def count(cls, term_sets: Iterable[set[str]], also: "TermCounts | None" = None) -> "TermWeights":
+        """Over the term sets, and the texts already counted in `also` (the documents' passages)."""
+        counts = TermCounts.of(term_sets)
+        frequency, total = counts.frequency, counts.texts
+        if also:
+            frequency, total = frequency + also.frequency, total + also.texts
         return cls({term: math.log((total + 1) / (n + 0.5)) for term, n in frequency.items()},
                    math.log((total + 1) / 0.5), math.log((total + 1) / (COMMON_SHARE * total + 0.5)))
 
@@ -119,30 +155,52 @@ class RecordProfiles:
     kinds: np.ndarray
     levels: np.ndarray  # 0 where a record states no level
     owners: np.ndarray  # folded owner names, for the owner filter
+    parts: list[RecordParts]  # each record's own parts, in row order (what the next generation reuses)
+    documents: TermCounts  # the documents' terms the weights counted
 
     @classmethod
-    def build(cls, records: dict[str, CatalogueRecord], embedder: Embedder, document_texts: list[str],
-              cache: Path) -> "RecordProfiles":
-        """`records` by the source (file) each was read from; `document_texts` the documents' passages."""
+    def build(cls, records: dict[str, CatalogueRecord], embedder: Embedder, documents: TermCounts, cache: Path,
+              previous: "RecordProfiles | None" = None) -> "RecordProfiles":
+        """`records` by the source (file) each was read from; `documents` the terms of the documents' passages.
+        With `previous` (the generation before), a record that is the same object keeps its parts; only the others
+        are embedded (from the cache where their texts are in it) and analysed."""
         paths = sorted(records, key=lambda source: records[source].id)
-        records_of = [records[source] for source in paths]
-        facets = [facets_of(record) for record in records_of]
-        vectors = cached_vectors(embedder, [*(profile_text(r) for r in records_of),
-                                            *(text for texts in facets for text in texts)], cache)
-        profiles, facet_vectors = vectors[: len(records_of)], vectors[len(records_of):]
-        phrases = [phrases_of(record) for record in records_of]
-        words = [record_terms(record) for record in records_of]
-        flat_phrases = [phrase for own in phrases for phrase in own]
+        kept = {id(parts.record): parts for parts in (previous.parts if previous else [])}
+        new = [records[source] for source in paths if id(records[source]) not in kept]
+        facets = [facets_of(record) for record in new]
+        texts = [*(profile_text(record) for record in new), *(text for own in facets for text in own)]
+        if texts or previous is None:
+            # A first build reads the cache (and prunes it to this catalogue); the next generations embed their few
+            # changed texts directly (the cache, read again at the next start, learns them then).
+            vectors = cached_vectors(embedder, texts, cache) if previous is None else _unit(
+                np.asarray(embedder.embed_documents(texts), dtype=np.float32).reshape(len(texts), embedder.dimension))
+            starts = len(new) + _starts([len(own) for own in facets])
+            for row, (record, own) in enumerate(zip(new, facets, strict=True)):
+                kept[id(record)] = RecordParts(record, vectors[row], vectors[starts[row]:starts[row] + len(own)],
+                                               phrases_of(record), record_terms(record),
+                                               contains_form(record.owner or ""))
+        parts = [kept[id(records[source])] for source in paths]
+        records_of = [part.record for part in parts]
+        flat_phrases = [phrase for part in parts for phrase in part.phrases]
+        empty = np.zeros((0, embedder.dimension), np.float32)
+        profiles = np.stack([part.profile for part in parts]) if parts else empty
+        facet_vectors = np.concatenate([part.facets for part in parts]) if parts else empty
+        facet_starts = _starts([len(part.facets) for part in parts])
+        # The parts then point into these matrices, so that the arrays they came from can be freed.
+        parts = [RecordParts(part.record, profiles[row], facet_vectors[start:start + len(part.facets)], part.phrases,
+                             part.words, part.owner)
+                 for row, (part, start) in enumerate(zip(parts, facet_starts, strict=True))]
         return cls(
             records=records_of, sources=np.asarray(paths, dtype=object), profiles=profiles, facets=facet_vectors,
-            facet_starts=_starts([len(texts) for texts in facets]),
-            term_records=_postings(words), term_phrases=_postings(flat_phrases),
+            facet_starts=facet_starts,
+            term_records=_postings([part.words for part in parts]), term_phrases=_postings(flat_phrases),
             phrase_sizes=np.asarray([max(len(phrase), 1) for phrase in flat_phrases], dtype=np.float64),
-            phrase_starts=_starts([len(own) for own in phrases]),
-            weights=TermWeights.count([*words, *(set(analyze(text)) for text in document_texts)]),
+            phrase_starts=_starts([len(part.phrases) for part in parts]),
+            weights=TermWeights.count([part.words for part in parts], documents),
             kinds=np.asarray([record.kind for record in records_of], dtype=object),
             levels=np.asarray([record.level or 0 for record in records_of]),
-            owners=np.asarray([contains_form(record.owner or "") for record in records_of], dtype=object),
+            owners=np.asarray([part.owner for part in parts], dtype=object),
+            parts=parts, documents=documents,
         )
 
     def signals(self, query_vector: np.ndarray, terms: Iterable[str]) -> np.ndarray:

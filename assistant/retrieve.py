@@ -19,7 +19,7 @@ from assistant.embed import Embedder, get_embedder
 from assistant.errors import IndexStoreError
 from assistant.index import READ_BATCH, current_sources, describe_store, open_client, open_collection, sync_lexical
 from assistant.labels import Kind
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, corpus_stamp
 from assistant.models import Filters, IndexedSource
 from assistant.settings import Settings
 from assistant.text import contains_form
@@ -90,14 +90,21 @@ class Retriever:
         self.visible = frozenset(chunk_id for source in self.sources.values() for chunk_id in source.chunk_ids)
 
     @classmethod
-    def open(cls, settings: Settings, mode: Mode = "hybrid") -> "Retriever":
+    def open(cls, settings: Settings, mode: Mode = "hybrid", previous: "Retriever | None" = None) -> "Retriever":
+        """Over the index's current generation; with `previous` (the generation before's), only the sources that
+        changed since are read back from the store."""
         embedder = get_embedder(settings.embedder)
         collection = open_collection(open_client(settings), settings, embedder)
-        sources = current_sources(collection, settings)
+        sources = current_sources(collection, settings, previous.sources if previous else None)
         if not sources:
             raise IndexStoreError(f"l’index ({describe_store(settings)}) est vide : lancez d’abord assistant ingest")
         chunk_ids = sorted(chunk_id for source in sources.values() for chunk_id in source.chunk_ids)
         return cls(collection, embedder, sync_lexical(collection, settings, chunk_ids), sources, mode)
+
+    def documents_stamp(self) -> str:
+        """Which passages the documents have in this generation: the same stamp, the same texts."""
+        return corpus_stamp([chunk_id for source in self.sources.values() if not source.record_id
+                             for chunk_id in source.chunk_ids])
 
     def document_texts(self) -> list[str]:
         """The text of every passage of a document (not of a catalogue record)."""

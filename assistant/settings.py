@@ -16,11 +16,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def source_name(path: Path, home: Path) -> str:
     """A source's identity: its path relative to the project root when inside it (a link named by its own place,
     not by where it leads), else absolute."""
-    as_named, resolved = (Path(os.path.abspath(path)), Path(os.path.abspath(home))), (path.resolve(), home.resolve())
-    for candidate, root in (as_named, resolved):
-        if candidate.is_relative_to(root):
-            return candidate.relative_to(root).as_posix()
-    return path.resolve().as_posix()
+    named, root = Path(os.path.abspath(path)), Path(os.path.abspath(home))
+    if named.is_relative_to(root):
+        return named.relative_to(root).as_posix()
+    resolved, root = path.resolve(), home.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved.as_posix()
 
 
 class Bounds(BaseModel):

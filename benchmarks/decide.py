@@ -63,7 +63,7 @@ def grown_catalogue(pipeline: Pipeline, size: int) -> tuple[RecordProfiles, Exem
               for n in range(size)}
     fake = RandomVectors(pipeline.retriever.embedder.name, pipeline.retriever.embedder.dimension)
     cache = Path(f"/tmp/benchmark-decide-{size}.npz")
-    profiles = RecordProfiles.build(copies, fake, pipeline.retriever.document_texts(), cache)  # type: ignore[arg-type]
+    profiles = RecordProfiles.build(copies, fake, pipeline.profiles.documents, cache)  # type: ignore[arg-type]
     labelled = pipeline.calibration.exemplars if pipeline.calibration else []
     by_shipped_id = {record.id: [f"r{n:06d}" for n in range(size) if shipped[n % len(shipped)].id == record.id]
                      for record in shipped}

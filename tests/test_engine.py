@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
+import assistant.pipeline as pipeline_module
 from assistant import Engine, Settings
 from assistant.cli import main
 from assistant.pipeline import Pipeline
@@ -106,6 +107,31 @@ def test_a_reader_follows_what_another_writer_ingested(tmp_path, embedder):
     assert reader.ask(NEED).verdict == "existing_asset"
     reader.reload()  # still there for a caller that wants the index opened anew
     assert sorted(record.id for record in reader.records()) == ["sag", "seao"]
+
+
+def test_the_next_generation_reuses_what_did_not_change_and_reads_what_did(tmp_path, embedder, monkeypatch):
+    settings = project(tmp_path, ["sag", "seao", "sdm"])
+    engine = Engine(settings)
+    before = engine.pipeline()
+    record = tmp_path / "corpus" / "catalogue" / "seao.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("description: >-\n  ",
+                                                                 "description: >-\n  Portail des marchés révisé. ", 1),
+                      encoding="utf-8")
+    read: list[str] = []
+    real = pipeline_module.read_record
+    monkeypatch.setattr(pipeline_module, "read_record", lambda path, *rest: read.append(path.name) or real(path, *rest))
+    assert engine.ingest(progress=False).updated == ["corpus/catalogue/seao.yaml"]
+    after = engine.pipeline()
+    assert after is not before and read == ["seao.yaml"]  # the other files are not read again
+    kept = {r.id: r for r in before.profiles.records}
+    assert all(r is kept[r.id] for r in after.profiles.records if r.id != "seao")
+    assert "Portail des marchés révisé" in next(r for r in after.profiles.records if r.id == "seao").description
+    assert after.sources.keys() == before.sources.keys()
+    assert after.sources["corpus/catalogue/seao.yaml"] != before.sources["corpus/catalogue/seao.yaml"]
+    fresh = Pipeline.open(settings)  # what a new process opens: the same generation, read whole
+    assert after.sources == fresh.sources and after.profiles.documents == fresh.profiles.documents
+    need = "publier nos appels d'offres sur le portail des marchés"
+    assert [a.id for a in engine.ask(need).assets] == [a.id for a in fresh.answer(need, [], None).assets]
 
 
 def test_a_generator_whose_extra_is_missing_gives_the_extractive_answer_naming_the_extra(whole, monkeypatch):

@@ -2,6 +2,7 @@
 
 import pytest
 
+import assistant.lexical as lexical_module
 from assistant.index import current_sources, ingest, lexical_folder, open_client, open_collection
 from assistant.lexical import LexicalIndex, analyze, corpus_stamp
 
@@ -25,11 +26,11 @@ def test_stop_words_and_elided_articles_leave_no_term():
 
 
 def test_search_finds_by_shared_terms_only():
-    index = LexicalIndex.build(["a", "b", "c"], [
+    index = LexicalIndex.build(["a", "b", "c"], [analyze(text) for text in [
         "Système électronique d’appel d’offres",
         "Service d’authentification gouvernementale",
         "Dépôt numérique fiable pour la conservation des documents",
-    ])
+    ]])
     assert [chunk_id for chunk_id, _ in index.search("publier des appels d'offres", k=3)] == ["a"]
     assert index.search("bonjour", k=3) == []
 
@@ -62,3 +63,25 @@ def test_a_damaged_saved_index_is_rebuilt(corpus_settings, embedder):
     assert LexicalIndex.load(folder) is None
     ingest(corpus_settings, embedder, progress=False)
     assert LexicalIndex.load(folder) is not None
+
+
+def test_a_changed_source_is_the_only_text_read_and_analysed_again(corpus_settings, embedder, monkeypatch):
+    ingest(corpus_settings, embedder, progress=False)
+    record = corpus_settings.path(corpus_settings.catalogue_dir) / "seao.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("description: >-\n  ",
+                                                                 "description: >-\n  Portail révisé. ", 1),
+                      encoding="utf-8")
+    analysed: list[str] = []
+    real = lexical_module.analyze
+    monkeypatch.setattr("assistant.index.analyze", lambda text: analysed.append(text) or real(text))
+    ingest(corpus_settings, embedder, progress=False)
+    collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
+    changed = current_sources(collection, corpus_settings)["corpus/catalogue/seao.yaml"].chunk_ids
+    assert len(analysed) == len(changed) and "Portail révisé" in " ".join(analysed)  # its chunks, not the corpus
+    ids = sorted(generation_ids(collection, corpus_settings))  # as ingestion orders them
+    texts = collection.get(ids=ids, include=["documents"])
+    by_id = dict(zip(texts["ids"], texts["documents"], strict=True))
+    fresh = LexicalIndex.build(ids, [analyze(by_id[chunk_id]) for chunk_id in ids])
+    saved = LexicalIndex.load(lexical_folder(corpus_settings))
+    for query in ("appel d’offres électronique portail révisé", "signature électronique", "dossier santé"):
+        assert saved.search(query, 10) == fresh.search(query, 10)

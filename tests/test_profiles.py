@@ -5,7 +5,7 @@ import pytest
 
 from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, Filters, Keywords, SourceRef
-from assistant.profiles import SIGNALS, Exemplars, RecordProfiles, TermWeights
+from assistant.profiles import SIGNALS, Exemplars, RecordProfiles, TermCounts, TermWeights
 
 
 def record(record_id: str, name: str, description: str, keywords: list[str], kind: str = "asset",
@@ -31,7 +31,8 @@ DOCUMENTS = ["Les employés de l’État et leurs documents.", "La signature des
 
 @pytest.fixture(scope="module")
 def profiles(embedder, tmp_path_factory) -> RecordProfiles:
-    return RecordProfiles.build(RECORDS, embedder, DOCUMENTS, tmp_path_factory.mktemp("index") / "profiles.npz")
+    return RecordProfiles.build(RECORDS, embedder, TermCounts.of_texts(DOCUMENTS),
+                                tmp_path_factory.mktemp("index") / "profiles.npz")
 
 
 def signals_of(profiles, embedder, need: str) -> dict[str, dict[str, float]]:
@@ -78,35 +79,54 @@ def test_filters_keep_the_records_they_name(profiles, filters, kept):
 
 def test_vectors_come_from_the_cache_when_the_texts_are_the_same(embedder, tmp_path, monkeypatch):
     cache = tmp_path / "profiles.npz"
-    first = RecordProfiles.build(RECORDS, embedder, DOCUMENTS, cache)
+    first = RecordProfiles.build(RECORDS, embedder, TermCounts.of_texts(DOCUMENTS), cache)
 
     def refuse(texts):
         raise AssertionError("embedded again")
 
     monkeypatch.setattr(embedder, "embed_documents", refuse)
-    again = RecordProfiles.build(RECORDS, embedder, DOCUMENTS, cache)
+    again = RecordProfiles.build(RECORDS, embedder, TermCounts.of_texts(DOCUMENTS), cache)
     assert np.array_equal(first.profiles, again.profiles) and np.array_equal(first.facets, again.facets)
     changed = {**RECORDS, "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Autre texte.", [])}
     with pytest.raises(AssertionError, match="embedded again"):
-        RecordProfiles.build(changed, embedder, DOCUMENTS, cache)
+        RecordProfiles.build(changed, embedder, TermCounts.of_texts(DOCUMENTS), cache)
 
 
 def test_one_changed_record_embeds_only_its_own_texts(embedder, tmp_path, monkeypatch):
     cache = tmp_path / "profiles.npz"
-    RecordProfiles.build(RECORDS, embedder, DOCUMENTS, cache)
+    RecordProfiles.build(RECORDS, embedder, TermCounts.of_texts(DOCUMENTS), cache)
     embedded: list[str] = []
     real = embedder.embed_documents
     monkeypatch.setattr(embedder, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
     changed = {**RECORDS, "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Verser la paie.", [])}
-    rebuilt = RecordProfiles.build(changed, embedder, DOCUMENTS, cache)
+    rebuilt = RecordProfiles.build(changed, embedder, TermCounts.of_texts(DOCUMENTS), cache)
     assert embedded and all("paie" in text.lower() for text in embedded)  # the other records: from the cache
-    fresh = RecordProfiles.build(changed, embedder, DOCUMENTS, tmp_path / "fresh.npz")
+    fresh = RecordProfiles.build(changed, embedder, TermCounts.of_texts(DOCUMENTS), tmp_path / "fresh.npz")
     assert np.allclose(rebuilt.profiles, fresh.profiles, atol=1e-6) and np.allclose(rebuilt.facets, fresh.facets,
                                                                                    atol=1e-6)
 
 
+def test_the_next_generation_keeps_the_parts_of_the_records_that_did_not_change(embedder, tmp_path, monkeypatch):
+    documents = TermCounts.of_texts(DOCUMENTS)
+    first = RecordProfiles.build(RECORDS, embedder, documents, tmp_path / "profiles.npz")
+    analysed: list[str] = []
+    embedded: list[str] = []
+    real = embedder.embed_documents
+    monkeypatch.setattr(embedder, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
+    monkeypatch.setattr("assistant.profiles.record_terms", lambda record: analysed.append(record.id) or set())
+    changed = {**RECORDS, "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Verser la paie.", [])}
+    following = RecordProfiles.build(changed, embedder, documents, tmp_path / "profiles.npz", previous=first)
+    assert analysed == ["paie"] and embedded and all("paie" in text.lower() for text in embedded)
+    monkeypatch.undo()
+    fresh = RecordProfiles.build(changed, embedder, documents, tmp_path / "fresh.npz")
+    need = "verser la paie des employés"
+    assert np.allclose(following.signals(np.asarray(embedder.embed_query(need)), analyze(need))[:, :2],
+                       fresh.signals(np.asarray(embedder.embed_query(need)), analyze(need))[:, :2], atol=1e-6)
+    assert [r.id for r in following.records] == [r.id for r in fresh.records]
+
+
 def test_an_empty_catalogue_has_no_signals(embedder, tmp_path):
-    empty = RecordProfiles.build({}, embedder, DOCUMENTS, tmp_path / "profiles.npz")
+    empty = RecordProfiles.build({}, embedder, TermCounts.of_texts(DOCUMENTS), tmp_path / "profiles.npz")
     assert empty.signals(np.ones(embedder.dimension), ["paie"]).shape == (0, len(SIGNALS))
 
 
