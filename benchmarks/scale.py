@@ -2,7 +2,7 @@
 10,000 records, then the 10,000 records with documents of about 100,000 passages (French and English, shaped like
 the real ones: names, acronyms, owners, descriptions, sub-projects; multi-page PDFs with tables).
 
-    .venv/bin/python benchmarks/scale.py [--records 1000,10000] [--pages 18000] [--cores 2] [--questions 40]
+    .venv/bin/python benchmarks/scale.py [--records 1000,10000] [--pages 28000] [--cores 2] [--questions 40]
                                          [--systems assistant,baseline]
 
 Pins itself to `--cores` cores (printed). Per configuration and system, each in a fresh process: full ingest and
@@ -198,7 +198,8 @@ def cold_start(home: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", default="1000,10000")
-    parser.add_argument("--pages", type=int, default=18_000, help="PDF pages with the largest catalogue")
+    parser.add_argument("--pages", type=int, default=28_000, help="PDF pages with the largest catalogue (about 100,000 "
+                        "passages)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--systems", default="assistant,baseline")
