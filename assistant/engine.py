@@ -51,7 +51,7 @@ class Engine:
         self._lock = threading.Lock()  # opening or swapping the pipeline
         self._writing = threading.Lock()  # one ingest at a time through this engine
         self._pipeline: Pipeline | None = None
-        self._generation = ""  # the index's generation the pipeline was opened at
+        self._generation: str | None = None  # the index's generation the pipeline was opened at (None: open anew)
         self._generations = Generations(settings.path(settings.index_dir), settings.collection)
 
     def pipeline(self) -> "Pipeline":
@@ -177,7 +177,7 @@ class Engine:
         """Whether the quote is word for word on that page of that source (a Citation gives its `.ref`)."""
         from assistant.pipeline import verify_quote
 
-        return verify_quote(self.settings.home, ref)
+        return verify_quote(self.settings, ref)
 
     def page_image(self, source: str, page: int, quote: str | None = None) -> PageImage:
         """A page of a PDF source as an image, the quote highlighted; LoadError when it cannot be rendered."""
@@ -201,4 +201,4 @@ class Engine:
                               progress=progress, lock_held=True)
             finally:  # even after a failure part-way: the next question opens the index anew (reusing what is
                 with self._lock:  # unchanged from the pipeline it had)
-                    self._generation = ""
+                    self._generation = None

@@ -3,15 +3,15 @@
 Every chunk carries its source path and the source's content hash, so what is indexed can always be read back
 from Chroma, in the embedded store or a server; which of those versions readers see is the current generation's
 manifest (assistant.lock: a changed source's new chunks go in beside the old ones, and only the manifest,
-published last, makes them visible). The BM25 index beside it (assistant.lexical) is rebuilt from a
-generation's chunks whenever the two differ.
+published last, makes them visible). The BM25 index beside it (assistant.lexical) is built again from a
+generation's chunks whenever the two differ, from the saved terms of the chunks it already had.
 """
 
 import json
 import time
 from collections import Counter, defaultdict
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
@@ -75,6 +75,7 @@ def open_collection(client: ClientAPI, settings: Settings, embedder: Embedder) -
 
 
 READ_BATCH = 5000  # chunks read from the store at once (Chroma caps one read)
+CHANGED_SOURCES_READ = 500  # sources named in one read of their chunks
 
 
 def read_all(collection: Collection, include: Include, page_size: int = READ_BATCH) -> dict[str, list]:
@@ -106,12 +107,17 @@ def current_sources(collection: Collection, settings: Settings,
         return indexed_sources(collection, manifest)
     same = {source: entry for source, entry in known.items() if manifest.get(source) == entry.source_hash}
     changed = [source for source in manifest if source not in same]
+    if len(changed) > len(manifest) // 2:  # most of it changed: one read of everything is cheaper
+        return indexed_sources(collection, manifest)
     entries: list[tuple[str, dict]] = []
-    for start in range(0, len(changed), READ_BATCH):
-        among = cast(Where, {"source": {"$in": changed[start:start + READ_BATCH]}})
-        found = collection.get(where=among, include=["metadatas"])
-        entries += [(chunk_id, dict(metadata)) for chunk_id, metadata in zip(found["ids"], found["metadatas"] or [],
-                                                                             strict=True)]
+    for start in range(0, len(changed), CHANGED_SOURCES_READ):
+        among = cast(Where, {"source": {"$in": changed[start:start + CHANGED_SOURCES_READ]}})
+        for offset in count(0, READ_BATCH):  # a read is capped in chunks, whatever the sources hold
+            found = collection.get(where=among, include=["metadatas"], limit=READ_BATCH, offset=offset)
+            if not found["ids"]:
+                break
+            entries += [(chunk_id, dict(metadata))
+                        for chunk_id, metadata in zip(found["ids"], found["metadatas"] or [], strict=True)]
     return same | sources_of(entries, {source: manifest[source] for source in changed})
 
 
@@ -213,8 +219,9 @@ def sync_lexical(collection: Collection, settings: Settings, chunk_ids: list[str
         by_id = dict(zip(found["ids"], found["documents"] or [], strict=True))
         terms |= {chunk_id: analyze(by_id.get(chunk_id, "")) for chunk_id in part}
     built = LexicalIndex.build(chunk_ids, [terms[chunk_id] for chunk_id in chunk_ids])
-    if save:
-        built.save(folder)
+    if not save:  # a reader's: the terms are kept only to be saved with the index
+        return replace(built, terms=None)
+    built.save(folder)
     return built
 
 
@@ -319,10 +326,9 @@ def _files_under(roots: list[Path], settings: Settings, report: IngestReport) ->
         allowed = [root.resolve(), *folders]
         for path in discover(root) if root.exists() else []:
             source = settings.relative(path)
-            if path.is_symlink():
-                real = path.resolve()
-            else:
-                real = real_dirs.setdefault(path.parent, path.parent.resolve()) / path.name
+            if path.parent not in real_dirs:
+                real_dirs[path.parent] = path.parent.resolve()
+            real = path.resolve() if path.is_symlink() else real_dirs[path.parent] / path.name
             if not any(real.is_relative_to(folder) for folder in allowed):
                 report.failed[source] = OUTSIDE
                 continue

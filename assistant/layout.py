@@ -5,10 +5,22 @@ Pure functions over positions: `load.py` reads the positions with pypdf, the pip
 whole cell, a table's column, a row, the body under a heading, the note a footnote mark points to.
 """
 
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.text import announced, display_form, list_around, marks_in, note_mark, units
+from assistant.text import (
+    BULLET_GLYPHS,
+    announced,
+    clean_page_text,
+    display_form,
+    list_around,
+    marks_in,
+    note_mark,
+    starts_item,
+    units,
+)
 
 LINE_STEP = 1.6  # font sizes: a line further below the previous one than this starts a new block (a blank line)
 SAME_SIZE = 0.5  # points: font sizes this close are the same style
@@ -17,7 +29,6 @@ SAME_COLUMN = 2.0  # points: cells whose lines start this close are one column
 RELATED_UNITS = 6  # at most this many units brought beside a quoted one (its row's cells, a heading's body)
 COLUMN_ITEMS = 20  # at most this many cells of a table's column quoted as a list
 HELD_PART = 30  # characters of a page's unit found in a passage for the passage to hold a part of it
-_BULLET_GLYPHS = "•▪■◦●○–-"
 
 
 @dataclass(frozen=True)
@@ -26,10 +37,7 @@ class Line:
     x: float  # where the line's words start (after a bullet glyph), in points from the page's left
     y: float  # its baseline, in points from the page's bottom
     size: float  # its font size, in points
-
-    @property
-    def bulleted(self) -> bool:
-        return self.text.lstrip()[:1] in _BULLET_GLYPHS[:5]
+    upright: bool = True  # written left to right; a turned line (a table's rotated header) has no usable geometry
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Fragment:
     x: float
     y: float
     size: float
+    upright: bool = True
 
 
 def lines_of(fragments: Iterable[Fragment]) -> list[Line]:
@@ -56,7 +65,7 @@ def lines_of(fragments: Iterable[Fragment]) -> list[Line]:
     for fragment in fragments:
         pieces = fragment.text.split("\n")
         for index, piece in enumerate(pieces):
-            words_start = piece.strip() and piece.strip() not in _BULLET_GLYPHS
+            words_start = piece.strip() and piece.strip() not in BULLET_GLYPHS
             if place is None and words_start:
                 place = fragment
             text += piece
@@ -69,26 +78,36 @@ def lines_of(fragments: Iterable[Fragment]) -> list[Line]:
 
 
 def _line(text: str, place: Fragment | None) -> Line:
-    return Line(text, place.x, place.y, place.size) if place else Line(text, 0.0, 0.0, 0.0)
+    return Line(text, place.x, place.y, place.size, place.upright) if place else Line(text, 0.0, 0.0, 0.0)
 
 
 def blocks_of(lines: list[Line]) -> list[Block]:
     """Lines grouped into blocks: a line continues the block above it when it sits one line below it in the same
-    font size and does not start a bullet; a cell's lines come one after the other, so the next cell of a row (back
-    up to the row's top) or the next row (a gap) starts a new block."""
+    font size and does not start an item (a bullet, «1.», «* »); a cell's lines come one after the other, so the
+    next cell of a row (back up to the row's top) or the next row (a gap) starts a new block. Turned lines run on
+    together, placed nowhere (never a row or a column). Each block's text is cleaned as a page's is."""
     groups: list[list[Line]] = []
     for line in lines:
         if not line.text.strip():
             continue
-        previous = groups[-1][-1] if groups else None
-        continues = previous is not None and not line.bulleted and abs(line.size - previous.size) <= SAME_SIZE and (
-            0 < previous.y - line.y <= LINE_STEP * max(line.size, 1.0))
-        if continues:
+        if groups and _continues(groups[-1][-1], line):
             groups[-1].append(line)
         else:
             groups.append([line])
-    return [Block("\n".join(line.text.strip() for line in group), group[0].x, group[0].y, group[0].size)
-            for group in groups]
+    return [Block(clean_page_text("\n".join(line.text for line in group)), *_place(group[0])) for group in groups]
+
+
+def _continues(previous: Line, line: Line) -> bool:
+    if starts_item(line.text):
+        return False
+    if not (line.upright and previous.upright):
+        return not line.upright and not previous.upright
+    return abs(line.size - previous.size) <= SAME_SIZE and 0 < previous.y - line.y <= LINE_STEP * max(line.size, 1.0)
+
+
+def _place(line: Line) -> tuple[float, float, float]:
+    """(x, top, size) of a block that starts with this line: not a number for a turned one."""
+    return (line.x, line.y, line.size) if line.upright else (math.nan, math.nan, line.size)
 
 
 def page_text(blocks: list[Block]) -> str:
@@ -157,8 +176,9 @@ class PageUnits:
         """The units that a passage (a chunk of this page) holds a part of: a unit the chunk cuts at its start or
         end is read whole on the page."""
         held = display_form(passage)
-        return [index for index, unit in enumerate(self.texts)
-                if unit in held or unit[:HELD_PART] in held or unit[-HELD_PART:] in held]
+        return [index for index, unit in enumerate(self.texts) if (
+            unit[:HELD_PART] in held or unit[-HELD_PART:] in held if len(unit) >= HELD_PART
+            else re.search(rf"(?<!\w){re.escape(unit)}(?!\w)", held))]  # a short cell («Oui») as a whole word
 
     def _units_of(self, blocks: list[int]) -> list[int]:
         return [index for index, block in enumerate(self.block_of) if block in blocks]
@@ -187,12 +207,25 @@ class PageUnits:
         return list_around(self.texts, at)
 
 
-def notes_for(document: list[PageUnits], text: str) -> list[tuple[PageUnits, int]]:
-    """The first unit of each footnote of the document that the marks glued to a text's words point to («équité2»
-    → «2. Les deux projets…»); `PageUnits.related` brings the rest of a note."""
-    marks = marks_in(text)
-    return [(page, page.block_of.index(block)) for page in document for block in dict.fromkeys(page.block_of)
-            if marks and note_mark(page.blocks[block].text) in marks]
+def notes_for(document: list[PageUnits], page: PageUnits, at: int) -> list[tuple[PageUnits, int]]:
+    """For each footnote mark glued to unit `at`'s words («équité2», «gouvernemental*»), the first unit of the first
+    note after it in the document that starts with that mark («2. Les deux projets…»): a note comes after what it
+    annotates, so a numbered list before it is never taken for one. `PageUnits.related` brings the rest of a
+    note."""
+    marks = marks_in(page.texts[at])
+    if not marks:
+        return []
+    found: dict[str, tuple[PageUnits, int]] = {}
+    start = document.index(page) if page in document else len(document)
+    for later in document[start:]:
+        first_block = page.block_of[at] + 1 if later is page else 0
+        for block in range(first_block, len(later.blocks)):
+            mark = note_mark(later.blocks[block].text)
+            if mark in marks and mark not in found and block in later.block_of:
+                found[mark] = (later, later.block_of.index(block))
+        if len(found) == len(marks):
+            break
+    return list(found.values())
 
 
 def marked_by(document: list[PageUnits], note: str) -> list[tuple[PageUnits, int]]:

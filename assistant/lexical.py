@@ -63,7 +63,8 @@ class LexicalIndex:
         (staging / STAMP_FILE).write_text(json.dumps({"stamp": self.stamp, "chunk_ids": self.chunk_ids}),
                                           encoding="utf-8")
         if self.terms is not None:
-            (staging / TERMS_FILE).write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
+            (staging / TERMS_FILE).write_text(json.dumps({"stamp": self.stamp, "terms": self.terms},
+                                                         ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
 
@@ -81,11 +82,13 @@ class LexicalIndex:
     def saved_terms(folder: Path) -> dict[str, list[str]]:
         """The terms of each chunk the saved index was built over (none when they cannot be read)."""
         try:
-            ids = json.loads((folder / STAMP_FILE).read_text(encoding="utf-8"))["chunk_ids"]
+            saved = json.loads((folder / STAMP_FILE).read_text(encoding="utf-8"))
             terms = json.loads((folder / TERMS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError):
             return {}
-        return dict(zip(ids, terms, strict=True)) if len(ids) == len(terms) else {}
+        same = isinstance(terms, dict) and terms.get("stamp") == saved.get("stamp") and len(saved["chunk_ids"]) == len(
+            terms.get("terms", []))
+        return dict(zip(saved["chunk_ids"], terms["terms"], strict=True)) if same else {}  # both from one save
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids with their BM25 scores, best first; only chunks sharing a term with the query."""

@@ -98,7 +98,12 @@ def read_pdf(data: bytes, source: str, max_pages: int = Bounds().document_pages)
     their 1-based numbers, empty pages included. Refused when it has more than `max_pages` pages, before any is
     read."""
     title, pages = read_pdf_blocks(data, source, max_pages)
-    return title, [Page(number=n, text=clean_page_text(layout_text(blocks))) for n, blocks in enumerate(pages, 1)]
+    return title, [Page(number=n, text=pdf_page_text(blocks)) for n, blocks in enumerate(pages, 1)]
+
+
+def pdf_page_text(blocks: list[Block]) -> str:
+    """A PDF page's text as indexed and as citations are verified on: its blocks, one blank line apart."""
+    return clean_page_text(layout_text(blocks))
 
 
 def read_pdf_blocks(data: bytes, source: str,
@@ -132,7 +137,9 @@ def _page_blocks(page: PageObject) -> list[Block]:
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        fragments.append(Fragment(text, x, y, size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])))
+        across, up = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]  # where the text runs
+        fragments.append(Fragment(text, x, y, size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]),
+                                  upright=across > 0 and abs(up) <= 0.1 * across))
 
     page.extract_text(visitor_text=visit)
     return blocks_of(lines_of(fragments))
@@ -170,11 +177,7 @@ def page_text(path: Path, page: int | None) -> str:
     return pages[page - 1].text
 
 
-def document_blocks(path: Path) -> list[list[Block]]:
-    """Each page's blocks of lines: a PDF's as its layout places them, a text file's paragraphs as one page."""
+def document_blocks(path: Path, max_pages: int = Bounds().document_pages) -> list[list[Block]]:
+    """Each page's blocks of lines of a PDF, as its layout places them."""
     source = path.as_posix()
-    data = read_bytes(path, source)
-    if path.suffix.lower() in PDF_SUFFIXES:
-        return read_pdf_blocks(data, source)[1]
-    paragraphs = [part for part in read_text(data, source).split("\n\n") if part.strip()]
-    return [[Block(text, 0.0, -float(index), 0.0) for index, text in enumerate(paragraphs)]]
+    return read_pdf_blocks(read_bytes(path, source), source, max_pages)[1]

@@ -22,7 +22,7 @@ from assistant.labels import Language
 from assistant.layout import PageUnits, marked_by, notes_for
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
 from assistant.lexical import analyze
-from assistant.load import document_blocks, page_text
+from assistant.load import PDF_SUFFIXES, document_blocks, page_text, pdf_page_text
 from assistant.mcn import McnReference, mcn_reference
 from assistant.models import Answer, CatalogueRecord, Filters, IndexedSource, SourceRef
 from assistant.profiles import Exemplars, RecordProfiles, TermCounts
@@ -99,7 +99,7 @@ class Pipeline:
             raise AskError("la question est vide")
         context = conversation_context(question, history)
         language = detect_language(question, default=detect_language(" ".join(context)) if context else "fr")
-        citations = CitationList(self.titles, partial(verify_quote, self.settings.home))
+        citations = CitationList(self.titles, partial(verify_quote, self.settings))
         if self._is_need(question) or (context and self._is_need(context[0])):
             answer = self._answer_need(question, context, filters, language, citations)
         else:
@@ -195,7 +195,7 @@ class Pipeline:
             return [own], own, list(range(len(own.texts)))
         path = self.settings.home / passage.source
         try:
-            document = _document_units(path, passage.source, path.stat().st_mtime)
+            document = _document_units(path, passage.source, file_stamp(path), self.settings.bounds.document_pages)
             page = document[passage.page - 1]
         except (OSError, LoadError, IndexError):
             return [own], own, list(range(len(own.texts)))
@@ -209,11 +209,11 @@ class Pipeline:
         row) and the footnotes its marks point to, best first. When the answer is a list (`several`), the list that
         best covers the question comes first, whole (a table's column, the items marked by a footnote, a run of
         short units); when it is a date (`when`), the units that carry one are preferred."""
-        candidates: dict[tuple[str, int | None, str], tuple[list[PageUnits], PageUnits, int]] = {}
+        candidates: dict[tuple[int, int], tuple[list[PageUnits], PageUnits, int]] = {}  # overlapping chunks: once
         for passage in passages:
             document, page, held = self._units(passage)
             for index in held:
-                candidates.setdefault((page.source, page.page, page.texts[index]), (document, page, index))
+                candidates.setdefault((id(page), index), (document, page, index))
         if not candidates:
             return []
         found = list(candidates.values())
@@ -230,9 +230,8 @@ class Pipeline:
             def list_of(index: int) -> list[Quoted]:
                 document, page, at = found[index]
                 note = page.blocks[page.block_of[at]].text
-                if note_mark(note):
-                    return [(page, at), *marked_by(document, note)]
-                return [(page, item) for item in page.list_of(at)]
+                marked = marked_by(document, note) if note_mark(note) else []
+                return [(page, at), *marked] if marked else [(page, item) for item in page.list_of(at)]
 
             position = {(page, at): index for index, (_, page, at) in enumerate(found)}
 
@@ -248,27 +247,32 @@ class Pipeline:
             page, at = pick[-1]
             pick += [(page, index) for index in page.related(at)]
             document = documents.get(id(page), [page])
-            notes = [note for quoted, index in pick for note in notes_for(document, quoted.texts[index])]
+            notes = [note for quoted, index in pick for note in notes_for(document, quoted, index)]
             pick += [quoted for note, at in notes for quoted in [(note, at), *((note, i) for i in note.related(at))]]
             pick = list(dict.fromkeys(pick))
             chosen.append([SourceRef(document=quoted.source, page=quoted.page, quote=quoted.texts[index])
                            for quoted, index in pick])
         return chosen
-@dataclass(frozen=True)
-class ReadRecord:
-    """A record as read from its file, and the file's stamp then: while the stamp holds, the file is not read
-    again."""
-
-    stamp: tuple[int, int, int, int]  # (inode, size, mtime, ctime in ns)
-    record: CatalogueRecord
 
 
-def file_stamp(path: Path) -> tuple[int, int, int, int] | None:
+Stamp = tuple[int, int, int, int]  # a file's inode, size, modification and change times in ns: its version
+
+
+def file_stamp(path: Path) -> Stamp | None:
     try:
         found = path.stat()
     except OSError:
         return None
     return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    """A record as read from its file, and the file's stamp then: while the stamp holds, the file is not read
+    again."""
+
+    stamp: Stamp
+    record: CatalogueRecord
 
 
 def indexed_records(settings: Settings, sources: dict[str, IndexedSource], known: dict[str, ReadRecord] | None = None,
@@ -308,23 +312,30 @@ def matched_form(need: str) -> str:
     return topic_of(need) or need
 
 
-@lru_cache(maxsize=256)
-def _page(path: Path, page: int | None, mtime: float) -> str:
-    return page_text(path, page)
-
-
 @lru_cache(maxsize=64)
-def _document_units(path: Path, source: str, mtime: float) -> list[PageUnits]:
-    """Each page's units of a document, read once per file version."""
+def _document_units(path: Path, source: str, stamp: Stamp | None, max_pages: int) -> list[PageUnits]:
+    """Each page's units of a PDF, read once per file version (`stamp`)."""
     return [PageUnits.of_blocks(source, number, blocks)
-            for number, blocks in enumerate(document_blocks(path), start=1)]
+            for number, blocks in enumerate(document_blocks(path, max_pages), start=1)]
 
 
-def verify_quote(home: Path, ref: SourceRef) -> bool:
-    """Whether the quote is word for word on that page of that source under `home` (page texts cached per file
-    version)."""
-    path = home / ref.document
+@lru_cache(maxsize=256)
+def _page(path: Path, source: str, page: int | None, stamp: Stamp | None, max_pages: int) -> str:
+    """The text a citation is verified on, read once per file version: a PDF's page from its blocks."""
+    if page is None or path.suffix.lower() not in PDF_SUFFIXES:
+        return page_text(path, page)
+    document = _document_units(path, source, stamp, max_pages)
+    if not 1 <= page <= len(document):
+        raise LoadError(source, f"page {page} absente (le document a {len(document)} pages)")
+    return pdf_page_text(document[page - 1].blocks)
+
+
+def verify_quote(settings: Settings, ref: SourceRef) -> bool:
+    """Whether the quote is word for word on that page of that source (page texts cached per file version)."""
+    path = settings.home / ref.document
+    stamp = file_stamp(path)
     try:
-        return quote_on_page(ref.quote, _page(path, ref.page, path.stat().st_mtime))
+        return stamp is not None and quote_on_page(ref.quote, _page(path, ref.document, ref.page, stamp,
+                                                                    settings.bounds.document_pages))
     except (OSError, LoadError):
         return False

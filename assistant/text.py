@@ -73,10 +73,12 @@ def identifier_form(text: str) -> str:
 
 
 # A footnote's mark glued to the word it annotates («gouvernemental*», «équité2»), and a note that starts with one.
+# After a word («équité2»), or after the full stop that ends a sentence («…requis.3 »); one or two digits.
 _FOOTNOTE_MARK = re.compile(r"(?<=\S)(\*+)(?=[\s,.;:!?»)\]]|$)"
-                            r"|(?:(?<=[a-zà-ÿ])|(?<=[a-zà-ÿ][.)]))([0-9¹²³])(?=[\s,.;:!?»)\]]|$)")
+                            r"|(?<=[a-zà-ÿ])([0-9¹²³]{1,2})(?=[\s,.;:!?»)\]]|$)"
+                            r"|(?<=[a-zà-ÿ]{2}[.)])([0-9¹²³]{1,2})(?=\s|$)")
 _SUPERSCRIPTS = str.maketrans("¹²³", "123")
-_NOTE = re.compile(r"^(\*+|[0-9]{1,2})[.)]?\s+\S")
+_NOTE = re.compile(r"^(\*+|[0-9¹²³]{1,2})[.)]?\s+\S")
 
 
 def shown_quote(quote: str) -> str:
@@ -87,13 +89,14 @@ def shown_quote(quote: str) -> str:
 
 def marks_in(text: str) -> set[str]:
     """The footnote marks a text carries («équité2» → «2», «gouvernemental*» → «*»)."""
-    return {stars or number.translate(_SUPERSCRIPTS) for stars, number in _FOOTNOTE_MARK.findall(text)}
+    return {stars or (number or ending).translate(_SUPERSCRIPTS)
+            for stars, number, ending in _FOOTNOTE_MARK.findall(text)}
 
 
 def note_mark(text: str) -> str | None:
     """The mark a footnote starts with («* Il s’agit…» → «*», «2. Les deux…» → «2»), or None."""
     found = _NOTE.match(text)
-    return found.group(1) if found else None
+    return found.group(1).translate(_SUPERSCRIPTS) if found else None
 
 
 def quote_on_page(quote: str, page_text: str) -> bool:
@@ -147,7 +150,13 @@ def sentences(text: str) -> list[str]:
 _RUNS_ON = re.compile(r"(?:[,:(/–-]|\b(?:à|au|aux|de|des|du|d’|d'|l’|l'|et|ou|en|la|le|les|par|pour|sur|avec|dans|"
                       r"un|une|the|of|and|or|to|for|in|on|by|with|a|an))$", re.IGNORECASE)
 _STARTS_BLOCK = re.compile(r"^(?:[A-ZÀ-Ý0-9«“\"•▪■◦-])")  # not «(»: an acronym on its own line ends its name
-_BULLET = re.compile(r"^(?:[•▪■◦]|[-–]\s|\d{1,2}[.)]\s)")
+BULLET_GLYPHS = "•▪■◦●"  # what a PDF draws as a bullet, often as a piece of text of its own
+_BULLET = re.compile(rf"^(?:[{BULLET_GLYPHS}]|[-–]\s|\d{{1,2}}[.)]\s|\*\s)")
+
+
+def starts_item(line: str) -> bool:
+    """A line that starts a list item or a note: a bullet, a dash, «1.», «2)», «* »."""
+    return bool(_BULLET.match(line.lstrip()))
 SHORT_LINE = 0.75  # of the passage's long lines: a line this short ends its box unless it runs on
 FULL_LINE_FLOOR = 40  # characters: a diagram's boxes are all narrow, so its long lines are no yardstick
 

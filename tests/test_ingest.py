@@ -262,3 +262,21 @@ def test_files_over_their_bounds_are_refused_by_name_and_the_rest_is_indexed(cor
     assert failed["corpus/documents/mcn-reponse-acces-DA2425-39-mutualisation.pdf"].startswith(
         "PDF trop long (")
     assert "corpus/catalogue/sag.yaml" in report.added and "\n" not in "".join(failed.values())
+
+
+def test_a_new_generation_read_from_the_one_before_is_the_one_read_whole(corpus_settings, embedder, monkeypatch):
+    ingest(corpus_settings, embedder, progress=False)
+    collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
+    before = current_sources(collection, corpus_settings)
+    catalogue = corpus_settings.path(corpus_settings.catalogue_dir)
+    for name in ("seao.yaml", "sag.yaml", "sdm.yaml"):
+        record = catalogue / name
+        record.write_text(record.read_text(encoding="utf-8") + "\n# revu\n", encoding="utf-8")
+    (catalogue / "dnf.yaml").unlink()
+    ingest(corpus_settings, embedder, progress=False)
+    monkeypatch.setattr("assistant.index.READ_BATCH", 1)  # reads bounded to one chunk, one source each
+    monkeypatch.setattr("assistant.index.CHANGED_SOURCES_READ", 1)
+    following = current_sources(collection, corpus_settings, known=before)
+    assert following == current_sources(collection, corpus_settings)
+    assert "corpus/catalogue/dnf.yaml" not in following
+    assert following["corpus/catalogue/seao.yaml"].source_hash != before["corpus/catalogue/seao.yaml"].source_hash

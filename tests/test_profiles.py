@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import assistant.profiles as profiles_module
 from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, Filters, Keywords, SourceRef
 from assistant.profiles import SIGNALS, Exemplars, RecordProfiles, TermCounts, TermWeights
@@ -111,17 +112,18 @@ def test_the_next_generation_keeps_the_parts_of_the_records_that_did_not_change(
     first = RecordProfiles.build(RECORDS, embedder, documents, tmp_path / "profiles.npz")
     analysed: list[str] = []
     embedded: list[str] = []
-    real = embedder.embed_documents
+    real, terms_of = embedder.embed_documents, profiles_module.record_terms
     monkeypatch.setattr(embedder, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
-    monkeypatch.setattr("assistant.profiles.record_terms", lambda record: analysed.append(record.id) or set())
+    monkeypatch.setattr(profiles_module, "record_terms", lambda record: analysed.append(record.id) or terms_of(record))
     changed = {**RECORDS, "corpus/catalogue/paie.yaml": record("paie", "Système de paie", "Verser la paie.", [])}
     following = RecordProfiles.build(changed, embedder, documents, tmp_path / "profiles.npz", previous=first)
     assert analysed == ["paie"] and embedded and all("paie" in text.lower() for text in embedded)
     monkeypatch.undo()
     fresh = RecordProfiles.build(changed, embedder, documents, tmp_path / "fresh.npz")
     need = "verser la paie des employés"
-    assert np.allclose(following.signals(np.asarray(embedder.embed_query(need)), analyze(need))[:, :2],
-                       fresh.signals(np.asarray(embedder.embed_query(need)), analyze(need))[:, :2], atol=1e-6)
+    assert np.allclose(following.signals(np.asarray(embedder.embed_query(need)), analyze(need)),
+                       fresh.signals(np.asarray(embedder.embed_query(need)), analyze(need)), atol=1e-6)
+    assert following.weights == fresh.weights
     assert [r.id for r in following.records] == [r.id for r in fresh.records]
 
 
