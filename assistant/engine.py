@@ -159,7 +159,7 @@ class Engine:
     def indexed_documents(self) -> list[IndexedSource]:
         """Every indexed source with its pages, chunks and indexing time, sorted by path: read from the index now,
         so that it shows what an ingest since the pipeline opened has written."""
-        from assistant.index import current_sources
+        from assistant.generation import current_sources
 
         return sorted(current_sources(self.pipeline().retriever.collection, self.settings).values(),
                       key=lambda source: source.source)

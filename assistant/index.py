@@ -9,29 +9,28 @@ generation's chunks whenever the two differ, from the saved terms of the chunks 
 
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import count
 from pathlib import Path
-from typing import cast
 
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Include, Where
 from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
 from assistant.chunk import chunk_source
 from assistant.embed import Embedder
 from assistant.errors import IndexStoreError, LoadError
+from assistant.generation import READ_BATCH, Published, documents_stamp, generations, published, read_all, sources_of
 from assistant.lexical import LexicalIndex, analyze, corpus_stamp
 from assistant.load import discover, file_hash, load_source
-from assistant.lock import FileLock, Generations
+from assistant.lock import FileLock
 from assistant.models import Chunk, IndexedSource, IngestReport, LoadedSource
+from assistant.profiles import TermCounts
 from assistant.settings import Settings
 from assistant.text import sha256_hex
 
@@ -72,81 +71,6 @@ def open_collection(client: ClientAPI, settings: Settings, embedder: Embedder) -
             "Reconstruisez-le : assistant ingest --rebuild"
         )
     return collection
-
-
-READ_BATCH = 5000  # chunks read from the store at once (Chroma caps one read)
-CHANGED_SOURCES_READ = 500  # sources named in one read of their chunks
-
-
-def read_all(collection: Collection, include: Include, page_size: int = READ_BATCH) -> dict[str, list]:
-    """Every chunk's id and the asked fields, read page by page (Chroma caps one read)."""
-    everything: dict[str, list] = {"ids": [], **{field: [] for field in include}}
-    for offset in count(0, page_size):
-        batch = collection.get(include=include, limit=page_size, offset=offset)
-        if not batch["ids"]:
-            return everything
-        for name, values in everything.items():
-            values += batch[name] or []  # type: ignore[literal-required]  # field is "ids" or one of `include`
-    return everything
-
-
-def indexed_sources(collection: Collection, manifest: dict[str, str] | None) -> dict[str, IndexedSource]:
-    """What a generation of the collection holds, source by source, read back from the chunks' metadata: the
-    sources its manifest names, at the hash it names (`Generations.manifest`); with no manifest (an index built before
-    generations had them), each source's latest complete version."""
-    everything = read_all(collection, ["metadatas"])
-    return sources_of(list(zip(everything["ids"], everything["metadatas"], strict=True)), manifest)
-
-
-def current_sources(collection: Collection, settings: Settings,
-                    known: dict[str, IndexedSource] | None = None) -> dict[str, IndexedSource]:
-    """What the index's current generation holds. `known`: what an earlier generation held; a source its manifest
-    names at the same hash is taken from it, only the others' chunks are read."""
-    manifest = generations(settings).manifest()
-    if known is None or manifest is None:
-        return indexed_sources(collection, manifest)
-    same = {source: entry for source, entry in known.items() if manifest.get(source) == entry.source_hash}
-    changed = [source for source in manifest if source not in same]
-    if len(changed) > len(manifest) // 2:  # most of it changed: one read of everything is cheaper
-        return indexed_sources(collection, manifest)
-    entries: list[tuple[str, dict]] = []
-    for start in range(0, len(changed), CHANGED_SOURCES_READ):
-        among = cast(Where, {"source": {"$in": changed[start:start + CHANGED_SOURCES_READ]}})
-        for offset in count(0, READ_BATCH):  # a read is capped in chunks, whatever the sources hold
-            found = collection.get(where=among, include=["metadatas"], limit=READ_BATCH, offset=offset)
-            if not found["ids"]:
-                break
-            entries += [(chunk_id, dict(metadata))
-                        for chunk_id, metadata in zip(found["ids"], found["metadatas"] or [], strict=True)]
-    return same | sources_of(entries, {source: manifest[source] for source in changed})
-
-
-def generations(settings: Settings) -> Generations:
-    return Generations(settings.path(settings.index_dir), settings.collection)
-
-
-def sources_of(entries: list[tuple[str, dict]], manifest: dict[str, str] | None) -> dict[str, IndexedSource]:
-    by_version: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
-    for chunk_id, metadata in entries:
-        by_version[metadata["source"], metadata["source_hash"]].append((chunk_id, metadata))
-    versions = [IndexedSource(
-        source=source,
-        title=chunks[0][1]["title"],
-        source_hash=digest,
-        pages=len({m.get("page") for _, m in chunks if m.get("page")}),
-        chunk_ids=[chunk_id for chunk_id, _ in chunks],
-        # Chunks written by an earlier version lack these two: the source then counts as incomplete
-        # and is indexed again, instead of failing.
-        chunks_expected=chunks[0][1].get("source_chunks", 0),
-        record_id=chunks[0][1].get("record_id"),
-        indexed_at=chunks[0][1].get("indexed_at", ""),
-    ) for (source, digest), chunks in by_version.items()]
-    if manifest is not None:
-        return {version.source: version for version in versions if manifest.get(version.source) == version.source_hash}
-    latest: dict[str, IndexedSource] = {}
-    for version in sorted(versions, key=lambda version: (version.complete, version.indexed_at)):
-        latest[version.source] = version
-    return latest
 
 
 def last_good_folder(settings: Settings) -> Path:
@@ -225,10 +149,10 @@ def sync_lexical(collection: Collection, settings: Settings, chunk_ids: list[str
     return built
 
 
-def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[float]], batch_size: int) -> None:
+def _add_chunks(collection: Collection, chunks: list[Chunk], vectors: list[list[float]], batch_size: int,
+                indexed_at: str) -> None:
     """Chunks of one or more sources, each marked with how many its source has (a source cut short by a crash
     shows: `IndexedSource.complete`)."""
-    indexed_at = datetime.now(UTC).isoformat(timespec="seconds")
     per_source = Counter(chunk.source for chunk in chunks)
     for start in range(0, len(chunks), batch_size):
         part = chunks[start:start + batch_size]
@@ -272,6 +196,9 @@ class _BatchWriter:
     visible: dict[str, list[str]]
     after: dict[str, str]
     pending: list[_Pending] = field(default_factory=list)
+    indexed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    written: dict[str, IndexedSource] = field(default_factory=dict)  # the sources written, as readers will see them
+    abandoned: list[IndexedSource] = field(default_factory=list)  # versions a failed write may have left in part
 
     def add(self, item: _Pending) -> None:
         self.pending.append(item)
@@ -294,18 +221,27 @@ class _BatchWriter:
             own, offset = vectors[offset:offset + len(item.chunks)], offset + len(item.chunks)
             if refused and (problem := self._refusal(item.chunks, own)):
                 self.report.failed[item.source] = problem
+                self.abandoned.append(self._version(item))
                 continue
             self.visible[item.source] = [chunk.id for chunk in item.chunks]
             self.after[item.source] = item.loaded.source_hash
+            self.written[item.source] = self._version(item)
             if item.loaded.record:
                 _keep_last_good(self.settings, item.source, item.path, item.loaded.source_hash)
             (self.report.updated if item.replaces else self.report.added).append(item.source)
             self.report.chunks_embedded += len(item.chunks)
 
+    def _version(self, item: _Pending) -> IndexedSource:
+        return IndexedSource(source=item.source, title=item.loaded.title, source_hash=item.loaded.source_hash,
+                             pages=len({chunk.page for chunk in item.chunks if chunk.page}),
+                             chunk_ids=[chunk.id for chunk in item.chunks], chunks_expected=len(item.chunks),
+                             record_id=item.loaded.record.id if item.loaded.record else None,
+                             indexed_at=self.indexed_at)
+
     def _refusal(self, chunks: list[Chunk], vectors: list[list[float]]) -> str | None:
         """Write the chunks: None when the store took them, else why it did not."""
         try:
-            _add_chunks(self.collection, chunks, vectors, self.batch_size)
+            _add_chunks(self.collection, chunks, vectors, self.batch_size, self.indexed_at)
         except Exception as error:
             return f"échec de l’indexation ({type(error).__name__} : {error})"
         return None
@@ -381,9 +317,14 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     roots = paths or settings.source_dirs
     files = _files_under(roots, settings, report)
     before = None if rebuild else generations(settings).manifest()
-    everything = read_all(collection, ["metadatas"])
-    entries = list(zip(everything["ids"], everything["metadatas"], strict=True))
-    indexed = sources_of(entries, before)
+    unfinished = _unfinished_marker(settings)
+    listed = None if rebuild or unfinished.exists() else published(settings)
+    unfinished.touch()  # until this ingest has finished: the next one reads the whole store back if it remains
+    # The current generation's sources: from its published list; read back from the store when there is none (an
+    # index published before lists were) or an ingest was cut short (its leftovers are found that way only).
+    entries = None if listed else [*zip(*read_all(collection, ["metadatas"]).values(), strict=True)]
+    indexed = {entry.source: entry for entry in listed.sources} if listed else sources_of(entries or [], before)
+    current = dict(indexed)
     # Removals first, so that a record moved to another file does not clash with its former self. A source now
     # refused (a link that leads out of the corpus) leaves with what is gone. Nothing is deleted yet: the next
     # generation's manifest leaves them out, and they go once no reader can still need them.
@@ -417,15 +358,43 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
         writer.add(_Pending(source, path, previous is not None, loaded, chunks))
     writer.flush()
 
-    sync_lexical(collection, settings, sorted(chunk_id for ids in visible.values() for chunk_id in ids), save=True)
+    now = {source: writer.written.get(source) or indexed[source] for source in after}
+    lexical = sync_lexical(collection, settings, sorted(chunk_id for ids in visible.values() for chunk_id in ids),
+                           save=True)
+    _count_document_terms(settings, now, lexical)
     refusals_changed = _refusals_changed(settings, report)  # remembered at every ingest, whatever else changed
+    retired = [entry for source, entry in current.items() if after.get(source) != entry.source_hash]
     if after != before or refusals_changed:
-        generations(settings).publish(after)
-    # What neither this generation nor the one before names: a killed ingest's leftovers, versions replaced
-    # before the last ingest, sources gone then.
+        generations(settings).publish(after, Published(sources=list(now.values()),
+                                                       retired=[*retired, *writer.abandoned]).model_dump_json())
+    # What neither this generation nor the one before names: versions the one before retired, those a failed write
+    # may have left; with the whole store read back, also a killed ingest's leftovers.
     kept = {*after.items(), *(before or {}).items()}
-    _delete_ids(collection, [chunk_id for chunk_id, metadata in entries
-                             if (metadata["source"], metadata["source_hash"]) not in kept], batch_size)
+    doomed = ([chunk_id for chunk_id, metadata in entries if (metadata["source"], metadata["source_hash"]) not in kept]
+              if entries is not None else [chunk_id for entry in (listed.retired if listed else [])
+                                           if (entry.source, entry.source_hash) not in kept
+                                           for chunk_id in entry.chunk_ids])
+    _delete_ids(collection, doomed, batch_size)
+    unfinished.unlink(missing_ok=True)
     report.chunks_total = sum(len(ids) for ids in visible.values())
     report.seconds = round(time.perf_counter() - started, 2)
     return report
+
+
+def _unfinished_marker(settings: Settings) -> Path:
+    return settings.path(settings.index_dir) / f".ingest-unfinished-{settings.collection}"
+
+
+def document_terms_path(settings: Settings) -> Path:
+    return settings.path(settings.index_dir) / f"document-terms-{settings.collection}.json"
+
+
+def _count_document_terms(settings: Settings, sources: dict[str, IndexedSource], lexical: LexicalIndex) -> None:
+    """The documents' term counts a reader weighs terms with, from the terms BM25 was just built over (kept under
+    the documents' stamp: a reader whose documents are the same reads them instead of every passage)."""
+    stamp = documents_stamp(sources)
+    if lexical.terms is None or TermCounts.load(document_terms_path(settings), stamp):
+        return
+    terms = dict(zip(lexical.chunk_ids, lexical.terms, strict=True))
+    TermCounts.of((set(terms[chunk_id]) for source in sources.values() if not source.record_id
+                   for chunk_id in source.chunk_ids), stamp).save(document_terms_path(settings))

@@ -30,6 +30,7 @@ from assistant.errors import IndexBusy
 LOCK_FILE = ".ingest.lock"  # in the index folder; hidden, never indexed or served
 GENERATION_FILE = ".generation"  # + -<collection>, in the index folder: what the last complete ingest published
 MANIFEST_PREFIX = ".manifest-"  # + <collection>-<generation>.json: the sources (path -> content hash) it holds
+DETAIL_PREFIX = ".sources-"  # + <collection>-<generation>.json: what the ingest that published it says of them
 
 
 class WriterLock(Protocol):
@@ -83,22 +84,39 @@ class Generations:
         self.index_dir = index_dir
         self.pointer = index_dir / f"{GENERATION_FILE}-{collection}"
         self.prefix = f"{MANIFEST_PREFIX}{collection}-"
+        self.detail_prefix = f"{DETAIL_PREFIX}{collection}-"
 
     def _manifest_path(self, generation: str) -> Path:
         return self.index_dir / f"{self.prefix}{generation}.json"
 
-    def publish(self, sources: dict[str, str]) -> str:
-        """Say that the index is complete again with these sources (path -> content hash, the chunks readers see):
-        the manifest is written under a new name first, then the pointer names it, replaced whole (a reader sees
-        the old generation or the new one, never half of one). Manifests older than the one before go."""
-        generation = f"{time.time_ns()}-{os.getpid()}"
-        kept = {self._manifest_path(generation).name, self._manifest_path(self.current()).name}
+    def _detail_path(self, generation: str) -> Path:
+        return self.index_dir / f"{self.detail_prefix}{generation}.json"
+
+    def publish(self, sources: dict[str, str], detail: str | None = None) -> str:
+        """Say that the index is complete again with these sources (path -> content hash, the chunks readers see),
+        and what the writer says of them (`detail`): both are written under new names first, then the pointer
+        names them, replaced whole (a reader sees the old generation or the new one, never half of one). The
+        files of generations older than the one before go."""
+        generation, current = f"{time.time_ns()}-{os.getpid()}", self.current()
+        kept = {path(name).name for path in (self._manifest_path, self._detail_path) for name in (generation, current)}
+        if detail is not None:
+            _write_whole(self._detail_path(generation), detail)
         _write_whole(self._manifest_path(generation), json.dumps(sources, sort_keys=True))
         _write_whole(self.pointer, generation)
-        for manifest in self.index_dir.glob(f"{self.prefix}*.json"):
-            if manifest.name not in kept:
-                manifest.unlink(missing_ok=True)
+        for prefix in (self.prefix, self.detail_prefix):
+            for old in self.index_dir.glob(f"{prefix}*.json"):
+                if old.name not in kept:
+                    old.unlink(missing_ok=True)
         return generation
+
+    def detail(self, generation: str | None = None) -> str | None:
+        """What the writer said of a generation's sources (the current one by default); None when it said nothing
+        (an index published before it did)."""
+        generation = self.current() if generation is None else generation
+        try:
+            return self._detail_path(generation).read_text(encoding="utf-8") if generation else None
+        except OSError:
+            return None
 
     def current(self) -> str:
         """The generation the index is at ("" before any ingest published one): cheap enough to read per question."""

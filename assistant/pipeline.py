@@ -16,7 +16,7 @@ from assistant.compose import CitationList, compose_information, compose_need
 from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
-from assistant.index import last_good, last_good_folder
+from assistant.index import document_terms_path, last_good, last_good_folder
 from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text
 from assistant.labels import Language
 from assistant.layout import PageUnits, marked_by, notes_for
@@ -74,8 +74,8 @@ class Pipeline:
         index = settings.path(settings.index_dir)
         documents = retriever.documents_stamp()
         before = previous.profiles.documents if previous else None
-        terms = before if before and before.stamp == documents else TermCounts.of_texts(retriever.document_texts(),
-                                                                                         documents)
+        terms = (before if before and before.stamp == documents else TermCounts.load(document_terms_path(settings),
+                 documents) or TermCounts.of_texts(retriever.document_texts(), documents))
         profiles = RecordProfiles.build(records, retriever.embedder, terms,
                                         index / f"profiles-{settings.collection}.npz",
                                         previous.profiles if previous else None)

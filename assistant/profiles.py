@@ -12,6 +12,7 @@ Four signals per record (`SIGNALS`), the fit model's raw material (`fit.py`):
   the need («signature électronique» whole, not «signature» alone).
 """
 
+import json
 import math
 import os
 import threading
@@ -81,6 +82,24 @@ class TermCounts:
     @classmethod
     def of_texts(cls, texts: Iterable[str], stamp: str = "") -> "TermCounts":
         return cls.of((set(analyze(text)) for text in texts), stamp)
+
+    def save(self, path: Path) -> None:
+        """Written beside, then renamed: a reader never sees half of it."""
+        staging = path.with_name(f"{path.name}.{os.getpid()}")
+        staging.write_text(json.dumps({"stamp": self.stamp, "texts": self.texts, "frequency": self.frequency},
+                                      ensure_ascii=False), encoding="utf-8")
+        staging.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, stamp: str) -> "TermCounts | None":
+        """The counts saved there, if they are of these texts (`stamp`)."""
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved["stamp"] == stamp:
+                return cls(Counter(saved["frequency"]), int(saved["texts"]), stamp)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 
 from assistant.embed import Embedder, get_embedder
 from assistant.errors import IndexStoreError
-from assistant.index import READ_BATCH, current_sources, describe_store, open_client, open_collection, sync_lexical
+from assistant.generation import READ_BATCH, current_sources, documents_stamp
+from assistant.index import describe_store, open_client, open_collection, sync_lexical
 from assistant.labels import Kind
-from assistant.lexical import LexicalIndex, corpus_stamp
+from assistant.lexical import LexicalIndex
 from assistant.models import Filters, IndexedSource
 from assistant.settings import Settings
 from assistant.text import contains_form
@@ -103,8 +104,7 @@ class Retriever:
 
     def documents_stamp(self) -> str:
         """Which passages the documents have in this generation: the same stamp, the same texts."""
-        return corpus_stamp([chunk_id for source in self.sources.values() if not source.record_id
-                             for chunk_id in source.chunk_ids])
+        return documents_stamp(self.sources)
 
     def document_texts(self) -> list[str]:
         """The text of every passage of a document (not of a catalogue record)."""

@@ -15,6 +15,7 @@ import assistant.pipeline as pipeline_module
 from assistant import Engine, Settings
 from assistant.cli import main
 from assistant.pipeline import Pipeline
+from assistant.profiles import TermCounts
 from assistant.web.render import document_rows
 
 NEED = "Nos citoyens doivent pouvoir se connecter de façon sécurisée à notre portail"
@@ -132,6 +133,21 @@ def test_the_next_generation_reuses_what_did_not_change_and_reads_what_did(tmp_p
     assert after.sources == fresh.sources and after.profiles.documents == fresh.profiles.documents
     need = "publier nos appels d'offres sur le portail des marchés"
     assert [a.id for a in engine.ask(need).assets] == [a.id for a in fresh.answer(need, [], None).assets]
+
+
+def test_a_start_reads_what_the_ingest_published_not_every_chunk(tmp_path, embedder, monkeypatch):
+    settings = project(tmp_path, ["sag", "seao"])
+    read = Pipeline.open(settings).profiles.documents  # what the documents' passages give, counted at the ingest
+    texts = Engine(settings).pipeline().retriever.document_texts()
+    assert read == TermCounts.of_texts(texts, read.stamp)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("every chunk read back")
+
+    monkeypatch.setattr("assistant.retrieve.Retriever.document_texts", refuse)
+    monkeypatch.setattr("assistant.generation.read_all", refuse)
+    opened = Pipeline.open(settings)
+    assert opened.profiles.documents == read and {r.id for r in opened.profiles.records} == {"sag", "seao"}
 
 
 def test_a_generator_whose_extra_is_missing_gives_the_extractive_answer_naming_the_extra(whole, monkeypatch):

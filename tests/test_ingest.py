@@ -9,7 +9,8 @@ import yaml
 from pypdf import PdfReader, PdfWriter
 
 from assistant.catalogue import read_catalogue
-from assistant.index import IndexStoreError, current_sources, ingest, open_client, open_collection
+from assistant.generation import current_sources, generations, indexed_sources
+from assistant.index import IndexStoreError, ingest, open_client, open_collection
 from assistant.text import quote_on_page
 
 PORTFOLIO = "corpus/documents/mcn-portefeuille-projets-prioritaires-2025-2026.pdf"
@@ -113,6 +114,8 @@ def test_a_source_cut_short_by_a_crash_is_indexed_again(corpus_settings, embedde
     collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
     pdf_chunks = collection.get(where={"source": {"$eq": PORTFOLIO}})["ids"]
     collection.delete(ids=pdf_chunks[-2:])
+    # What a writer killed while writing leaves: the next ingest reads the whole store back, not the published list.
+    (corpus_settings.path(corpus_settings.index_dir) / f".ingest-unfinished-{corpus_settings.collection}").touch()
 
     report = ingest(corpus_settings, embedder, progress=False)
 
@@ -132,10 +135,10 @@ def test_a_failure_while_writing_keeps_the_old_chunks_and_the_other_sources(corp
 
     real_add = index._add_chunks
 
-    def add_failing_for_notes(collection, chunks, vectors, batch_size):
+    def add_failing_for_notes(collection, chunks, vectors, batch_size, indexed_at):
         if any(chunk.source.endswith("notes.md") for chunk in chunks):  # a batch holding it, or it alone
             raise RuntimeError("disque plein")
-        real_add(collection, chunks, vectors, batch_size)
+        real_add(collection, chunks, vectors, batch_size, indexed_at)
 
     monkeypatch.setattr(index, "_add_chunks", add_failing_for_notes)
     report = ingest(corpus_settings, embedder, progress=False)
@@ -274,9 +277,13 @@ def test_a_new_generation_read_from_the_one_before_is_the_one_read_whole(corpus_
         record.write_text(record.read_text(encoding="utf-8") + "\n# revu\n", encoding="utf-8")
     (catalogue / "dnf.yaml").unlink()
     ingest(corpus_settings, embedder, progress=False)
-    monkeypatch.setattr("assistant.index.READ_BATCH", 1)  # reads bounded to one chunk, one source each
-    monkeypatch.setattr("assistant.index.CHANGED_SOURCES_READ", 1)
+    whole = indexed_sources(collection, generations(corpus_settings).manifest())  # every chunk read back
+    assert current_sources(collection, corpus_settings) == whole  # from the list the ingest published
+    for listed in corpus_settings.path(corpus_settings.index_dir).glob(".sources-*"):
+        listed.unlink()  # as an index published before lists were
+    monkeypatch.setattr("assistant.generation.READ_BATCH", 1)  # reads bounded to one chunk, one source each
+    monkeypatch.setattr("assistant.generation.CHANGED_SOURCES_READ", 1)
     following = current_sources(collection, corpus_settings, known=before)
-    assert following == current_sources(collection, corpus_settings)
+    assert following == whole
     assert "corpus/catalogue/dnf.yaml" not in following
     assert following["corpus/catalogue/seao.yaml"].source_hash != before["corpus/catalogue/seao.yaml"].source_hash

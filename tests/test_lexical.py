@@ -3,7 +3,8 @@
 import pytest
 
 import assistant.lexical as lexical_module
-from assistant.index import current_sources, ingest, lexical_folder, open_client, open_collection
+from assistant.generation import current_sources
+from assistant.index import ingest, lexical_folder, open_client, open_collection
 from assistant.lexical import LexicalIndex, analyze, corpus_stamp
 
 

@@ -12,7 +12,8 @@ from conftest import REPO
 from test_cli import run
 
 from assistant.errors import IndexBusy
-from assistant.index import generations, ingest
+from assistant.generation import generations
+from assistant.index import ingest
 from assistant.lock import LOCK_FILE, FileLock
 from assistant.settings import Settings
 
@@ -92,7 +93,8 @@ def test_an_ingest_killed_at_random_points_leaves_the_old_generation_or_the_new_
     """A writer killed (-9) anywhere: model loading, embedding, writing chunks, saving BM25, publishing. The index
     then opens and answers, from exactly the generation before or exactly the new one, never a mix."""
     from assistant import Engine
-    from assistant.index import current_sources, open_client, open_collection
+    from assistant.generation import current_sources
+    from assistant.index import open_client, open_collection
 
     settings = small_home(tmp_path)
     documents = settings.path(settings.documents_dir)
