@@ -23,8 +23,9 @@ CHANGED_SOURCES_READ = 500  # sources named in one read of their chunks
 
 
 class Published(BaseModel):
-    """What an ingest publishes beside its generation's manifest: the sources it holds, and the versions it stopped
-    naming (their chunks stay for readers of the generation before, and go at the next ingest)."""
+    """What an ingest publishes beside its generation's manifest: the sources it holds, and the versions of the
+    generation before that it stopped naming (their chunks stay for that generation's readers, and go at the next
+    ingest)."""
 
     sources: list[IndexedSource]
     retired: list[IndexedSource] = []
@@ -37,7 +38,8 @@ def generations(settings: Settings) -> Generations:
 def published(settings: Settings) -> Published | None:
     """The current generation's published list, when it has one that matches its manifest exactly."""
     found = generations(settings)
-    text, manifest = found.detail(), found.manifest()
+    generation = found.current()  # read once: a publication in between must not pair two generations
+    text, manifest = found.detail(generation), found.manifest(generation)
     if text is None or manifest is None:
         return None
     try:

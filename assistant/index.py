@@ -364,17 +364,16 @@ def _ingest(settings: Settings, embedder: Embedder, paths: list[Path] | None, re
     _count_document_terms(settings, now, lexical)
     refusals_changed = _refusals_changed(settings, report)  # remembered at every ingest, whatever else changed
     retired = [entry for source, entry in current.items() if after.get(source) != entry.source_hash]
-    if after != before or refusals_changed:
-        generations(settings).publish(after, Published(sources=list(now.values()),
-                                                       retired=[*retired, *writer.abandoned]).model_dump_json())
-    # What neither this generation nor the one before names: versions the one before retired, those a failed write
-    # may have left; with the whole store read back, also a killed ingest's leftovers.
+    if after != before or refusals_changed or listed is None:  # (an index without a list gets one)
+        generations(settings).publish(after, Published(sources=list(now.values()), retired=retired).model_dump_json())
+    # What neither this generation nor the one before names: versions the one before retired, what a failed write
+    # may have left (no manifest ever named it); with the whole store read back, also a killed ingest's leftovers.
     kept = {*after.items(), *(before or {}).items()}
-    doomed = ([chunk_id for chunk_id, metadata in entries if (metadata["source"], metadata["source_hash"]) not in kept]
-              if entries is not None else [chunk_id for entry in (listed.retired if listed else [])
-                                           if (entry.source, entry.source_hash) not in kept
-                                           for chunk_id in entry.chunk_ids])
-    _delete_ids(collection, doomed, batch_size)
+    doomed = [chunk_id for chunk_id, metadata in entries or []
+              if (metadata["source"], metadata["source_hash"]) not in kept]
+    doomed += [chunk_id for entry in [*(listed.retired if listed else []), *writer.abandoned]
+               if (entry.source, entry.source_hash) not in kept for chunk_id in entry.chunk_ids]
+    _delete_ids(collection, list(dict.fromkeys(doomed)), batch_size)
     unfinished.unlink(missing_ok=True)
     report.chunks_total = sum(len(ids) for ids in visible.values())
     report.seconds = round(time.perf_counter() - started, 2)
@@ -393,8 +392,13 @@ def _count_document_terms(settings: Settings, sources: dict[str, IndexedSource],
     """The documents' term counts a reader weighs terms with, from the terms BM25 was just built over (kept under
     the documents' stamp: a reader whose documents are the same reads them instead of every passage)."""
     stamp = documents_stamp(sources)
-    if lexical.terms is None or TermCounts.load(document_terms_path(settings), stamp):
+    if TermCounts.load(document_terms_path(settings), stamp):
         return
-    terms = dict(zip(lexical.chunk_ids, lexical.terms, strict=True))
+    terms = (dict(zip(lexical.chunk_ids, lexical.terms, strict=True)) if lexical.terms is not None
+             else LexicalIndex.saved_terms(lexical_folder(settings)))
+    if not all(chunk_id in terms for source in sources.values() if not source.record_id
+               for chunk_id in source.chunk_ids):
+        return  # the readers count them from the passages
+
     TermCounts.of((set(terms[chunk_id]) for source in sources.values() if not source.record_id
                    for chunk_id in source.chunk_ids), stamp).save(document_terms_path(settings))

@@ -34,9 +34,13 @@ def analyze(text: str) -> list[str]:
     return _STEMMER.stemWords([word for word in words if word not in _STOP_WORDS and (len(word) > 1 or word.isdigit())])
 
 
+ANALYSIS = "fr-snowball-1"  # how texts are analysed (`analyze`): part of every stamp, so a change rebuilds all
+
+
 def corpus_stamp(chunk_ids: list[str]) -> str:
-    """What a BM25 index was built from; chunk ids embed their source's hash, so any change shows."""
-    return sha256_hex("\n".join(sorted(chunk_ids)))
+    """What a BM25 index (or terms counted from it) was built from; chunk ids embed their source's hash, so any
+    change shows."""
+    return sha256_hex("\n".join([ANALYSIS, *sorted(chunk_ids)]))
 
 
 @dataclass

@@ -78,7 +78,8 @@ def holder(handle: IO[str]) -> dict[str, str]:
 
 class Generations:
     """The generations of one collection of an index folder: `<folder>/.generation-<collection>` names the current
-    one, `<folder>/.manifest-<collection>-<generation>.json` holds its sources."""
+    one, `<folder>/.manifest-<collection>-<generation>.json` holds its sources, and
+    `<folder>/.sources-<collection>-<generation>.json` what its writer said of them (`generation.Published`)."""
 
     def __init__(self, index_dir: Path, collection: str):
         self.index_dir = index_dir

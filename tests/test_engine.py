@@ -198,3 +198,14 @@ def test_a_record_broken_on_disk_keeps_its_last_indexed_version_and_says_so(tmp_
     shutil.copy(REPO / "corpus" / "catalogue" / "sag.yaml", record)
     assert Engine(settings).ingest(progress=False).ok
     assert engine.source_problems() == {}
+
+
+def test_the_documents_term_counts_follow_a_changed_document(tmp_path, embedder):
+    settings = project(tmp_path, ["sag"])
+    notes = tmp_path / "corpus" / "documents" / "notes.md"
+    notes.write_text("Une note sur la cybersécurité des portails.\n", encoding="utf-8")
+    Engine(settings).ingest(progress=False)
+    opened = Pipeline.open(settings)
+    assert opened.profiles.documents == TermCounts.of_texts(opened.retriever.document_texts(),
+                                                            opened.profiles.documents.stamp)
+    assert opened.profiles.documents.frequency["cybersecurit"] >= 1  # the new note counted

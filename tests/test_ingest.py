@@ -287,3 +287,51 @@ def test_a_new_generation_read_from_the_one_before_is_the_one_read_whole(corpus_
     assert following == whole
     assert "corpus/catalogue/dnf.yaml" not in following
     assert following["corpus/catalogue/seao.yaml"].source_hash != before["corpus/catalogue/seao.yaml"].source_hash
+
+
+def generation_chunk_count(settings, collection) -> int:
+    return sum(len(entry.chunk_ids) for entry in current_sources(collection, settings).values())
+
+
+def test_an_ingest_cut_short_leaves_its_marker_and_the_next_deletes_what_it_wrote(corpus_settings, embedder,
+                                                                                   monkeypatch):
+    marker = corpus_settings.path(corpus_settings.index_dir) / f".ingest-unfinished-{corpus_settings.collection}"
+    ingest(corpus_settings, embedder, progress=False)
+    assert not marker.exists()
+    collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
+    record = corpus_settings.path(corpus_settings.catalogue_dir) / "seao.yaml"
+    record.write_text(record.read_text(encoding="utf-8") + "\n# revu\n", encoding="utf-8")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # what a stop between writing and publishing leaves
+
+    monkeypatch.setattr("assistant.lock.Generations.publish", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(corpus_settings, embedder, progress=False)
+    monkeypatch.undo()
+    assert marker.exists() and collection.count() > generation_chunk_count(corpus_settings, collection)
+    record.write_text(record.read_text(encoding="utf-8").replace("\n# revu\n", "\n# revu encore\n"), encoding="utf-8")
+    ingest(corpus_settings, embedder, progress=False)
+    ingest(corpus_settings, embedder, progress=False)  # the versions the last one retired go too
+    assert not marker.exists() and collection.count() == generation_chunk_count(corpus_settings, collection)
+
+
+def test_what_a_failed_write_left_is_deleted_even_when_nothing_is_published(corpus_settings, embedder, monkeypatch):
+    import assistant.index as index
+
+    ingest(corpus_settings, embedder, progress=False)
+    collection = open_collection(open_client(corpus_settings), corpus_settings, embedder)
+    notes = corpus_settings.path(corpus_settings.documents_dir) / "notes.md"
+    notes.write_text("Une note assez longue pour deux fragments. " * 40, encoding="utf-8")
+    real_add = index._add_chunks
+
+    def half_written(collection, chunks, vectors, batch_size, indexed_at):
+        if any(chunk.source.endswith("notes.md") for chunk in chunks):
+            real_add(collection, chunks[:1], vectors[:1], batch_size, indexed_at)  # one chunk, then the disk fills
+            raise RuntimeError("disque plein")
+        real_add(collection, chunks, vectors, batch_size, indexed_at)
+
+    monkeypatch.setattr(index, "_add_chunks", half_written)
+    for _ in range(2):  # the second time the same refusal publishes nothing
+        assert "disque plein" in ingest(corpus_settings, embedder, progress=False).failed["corpus/documents/notes.md"]
+        assert collection.count() == generation_chunk_count(corpus_settings, collection)
