@@ -37,9 +37,19 @@ class Decision:
     also: CatalogueRecord | None = None  # a project or program that fits as well as the asset named
 
 
+def best_first(values: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the k largest values, largest first, ties in index order: a stable sort's first k, without
+    sorting the whole catalogue."""
+    if len(values) <= k:
+        return np.argsort(-values, kind="stable")
+    kth = np.partition(-values, k - 1)[k - 1]
+    candidates = np.flatnonzero(-values <= kth)  # every value tied with the k-th comes in: the stable order decides
+    return candidates[np.argsort(-values[candidates], kind="stable")][:k]
+
+
 def decide(records: list[CatalogueRecord], fit: np.ndarray, calibration: Calibration) -> Decision:
     """The verdict over records and their fit probabilities (same order)."""
-    top = np.argsort(-fit, kind="stable")[:LISTED]
+    top = best_first(fit, LISTED)
     listed = [ScoredAsset(records[i], float(fit[i]), calibration.band(float(fit[i]))) for i in top]
     if not listed or listed[0].probability < calibration.threshold:
         return Decision(None, listed)

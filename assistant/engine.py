@@ -153,8 +153,8 @@ class Engine:
         return sorted(self.pipeline().profiles.records, key=lambda record: record.name.casefold())
 
     def document_titles(self) -> dict[str, str]:
-        """Each indexed source's title, by path."""
-        return self.pipeline().titles
+        """Each indexed source's title, by path (a copy: the pipeline's own is shared by every question)."""
+        return dict(self.pipeline().titles)
 
     def indexed_documents(self) -> list[IndexedSource]:
         """Every indexed source with its pages, chunks and indexing time, sorted by path: read from the index now,

@@ -36,7 +36,7 @@ def features(signals: np.ndarray, need: np.ndarray) -> np.ndarray:
     margin over the best other record, and its standard score among the records compared; then the need's own."""
     if not len(signals):
         return np.zeros((0, len(FEATURES)))
-    ordered = np.sort(signals, axis=0)
+    ordered = np.partition(signals, -2, axis=0) if len(signals) > 1 else signals  # the two best, in place
     best = ordered[-1]
     runner_up = ordered[-2] if len(signals) > 1 else np.zeros(signals.shape[1])
     best_other = np.where(signals >= best, runner_up, best)

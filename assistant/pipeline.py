@@ -6,7 +6,7 @@ it. The engine (assistant.engine) opens one and hands questions to it; nothing e
 import logging
 import time
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -88,8 +88,9 @@ class Pipeline:
         return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars,
                    problems, NameIndex.of(profiles.records, previous.names if previous else None), catalogue, read)
 
-    @property
+    @cached_property
     def titles(self) -> dict[str, str]:
+        """Each source's title, built once per opened generation (not per question: it has a source per record)."""
         return {source.source: source.title for source in self.sources.values()}
 
     def answer(self, question: str, history: list[str], filters: Filters | None) -> Answer:

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from assistant.decide import COMPARABLE, LISTED, decide, mentions, why_it_fits
+from assistant.decide import COMPARABLE, LISTED, best_first, decide, mentions, why_it_fits
 from assistant.fit import FEATURES, Calibration, band_of, features, load_calibration, probabilities
 from assistant.labels import fit_label
 from assistant.lexical import analyze
@@ -174,3 +174,10 @@ def test_load_calibration(tmp_path):
     assert load_calibration("e", path) is None  # fitted on other features: its weights would mean nothing
     path.write_text("{broken", encoding="utf-8")
     assert load_calibration("e", path) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_first_is_a_stable_sorts_first_k(seed):
+    values = np.random.default_rng(seed).integers(0, 6, size=200).astype(float)  # many ties
+    for k in (1, 5, 10, 300):
+        assert list(best_first(values, k)) == list(np.argsort(-values, kind="stable")[:k])
