@@ -58,7 +58,7 @@ benchmark: index
 	$(PYTHON) benchmarks/decide.py
 	$(VENV)/bin/assistant eval
 	$(PYTHON) benchmarks/web.py
-	$(PYTHON) benchmarks/scale.py
+	$(PYTHON) benchmarks/scale.py --document-systems assistant
 
 clean-index:
 	rm -rf index/chroma.sqlite3 index/*-*-*-*-* index/bm25-* index/profiles-* index/exemplars-* index/facets-* \

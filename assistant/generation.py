@@ -7,10 +7,9 @@ generation costs one small file, not a read of every chunk's metadata.
 
 from collections import defaultdict
 from itertools import count
-from typing import cast
 
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Include, Where
+from chromadb.api.types import Include
 from pydantic import BaseModel, ValidationError
 
 from assistant.lexical import corpus_stamp
@@ -19,7 +18,6 @@ from assistant.models import IndexedSource
 from assistant.settings import Settings
 
 READ_BATCH = 5000  # chunks read from the store at once (Chroma caps one read)
-CHANGED_SOURCES_READ = 500  # sources named in one read of their chunks
 
 
 class Published(BaseModel):
@@ -75,30 +73,12 @@ def indexed_sources(collection: Collection, manifest: dict[str, str] | None) -> 
     return sources_of(list(zip(everything["ids"], everything["metadatas"], strict=True)), manifest)
 
 
-def current_sources(collection: Collection, settings: Settings,
-                    known: dict[str, IndexedSource] | None = None) -> dict[str, IndexedSource]:
-    """What the index's current generation holds: its published list; for an index without one, read back from
-    the store (`known`: what an earlier generation held; a source the manifest names at the same hash is taken from
-    it, only the others' chunks are read)."""
+def current_sources(collection: Collection, settings: Settings) -> dict[str, IndexedSource]:
+    """What the index's current generation holds: its published list; read back from the store for an index whose
+    generation has none (published by an earlier version: its next ingest publishes one)."""
     if (listed := published(settings)) is not None:
         return {entry.source: entry for entry in listed.sources}
-    manifest = generations(settings).manifest()
-    if known is None or manifest is None:
-        return indexed_sources(collection, manifest)
-    same = {source: entry for source, entry in known.items() if manifest.get(source) == entry.source_hash}
-    changed = [source for source in manifest if source not in same]
-    if len(changed) > len(manifest) // 2:  # most of it changed: one read of everything is cheaper
-        return indexed_sources(collection, manifest)
-    entries: list[tuple[str, dict]] = []
-    for start in range(0, len(changed), CHANGED_SOURCES_READ):
-        among = cast(Where, {"source": {"$in": changed[start:start + CHANGED_SOURCES_READ]}})
-        for offset in count(0, READ_BATCH):  # a read is capped in chunks, whatever the sources hold
-            found = collection.get(where=among, include=["metadatas"], limit=READ_BATCH, offset=offset)
-            if not found["ids"]:
-                break
-            entries += [(chunk_id, dict(metadata))
-                        for chunk_id, metadata in zip(found["ids"], found["metadatas"] or [], strict=True)]
-    return same | sources_of(entries, {source: manifest[source] for source in changed})
+    return indexed_sources(collection, generations(settings).manifest())
 
 
 def sources_of(entries: list[tuple[str, dict]], manifest: dict[str, str] | None) -> dict[str, IndexedSource]:

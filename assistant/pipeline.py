@@ -59,7 +59,7 @@ class Pipeline:
         what has not changed is taken from it: the records whose file is as it was, their vectors, terms and names,
         the documents' term counts when the documents are the same."""
         try:
-            retriever = Retriever.open(settings, mode, previous.retriever if previous else None)
+            retriever = Retriever.open(settings, mode)
         except (IndexStoreError, EmbedderError) as error:
             raise AskError(str(error)) from error
         sources = retriever.sources

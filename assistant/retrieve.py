@@ -91,12 +91,10 @@ class Retriever:
         self.visible = frozenset(chunk_id for source in self.sources.values() for chunk_id in source.chunk_ids)
 
     @classmethod
-    def open(cls, settings: Settings, mode: Mode = "hybrid", previous: "Retriever | None" = None) -> "Retriever":
-        """Over the index's current generation; with `previous` (the generation before's), only the sources that
-        changed since are read back from the store."""
+    def open(cls, settings: Settings, mode: Mode = "hybrid") -> "Retriever":
         embedder = get_embedder(settings.embedder)
         collection = open_collection(open_client(settings), settings, embedder)
-        sources = current_sources(collection, settings, previous.sources if previous else None)
+        sources = current_sources(collection, settings)
         if not sources:
             raise IndexStoreError(f"l’index ({describe_store(settings)}) est vide : lancez d’abord assistant ingest")
         chunk_ids = sorted(chunk_id for source in sources.values() for chunk_id in source.chunk_ids)
