@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 from assistant.decide import Decision, ScoredAsset, why_it_fits
 from assistant.fit import Calibration
-from assistant.labels import ANSWER_TEXT, QUOTED, Language, fit_label, kind_label, level_label, status_label
+from assistant.labels import (
+    ANSWER_TEXT,
+    LEVEL_FACTS,
+    QUOTED,
+    Language,
+    fit_label,
+    kind_label,
+    level_label,
+    status_label,
+)
 from assistant.levels import LevelChoice
 from assistant.lexical import analyze
 from assistant.mcn import McnReference
@@ -158,17 +167,21 @@ def level_rationale(choice: LevelChoice, citations: CitationList, language: Lang
         rationale = text["level_asset"].format(
             name=choice.record.display_name, level=choice.level, label=label,
             cite=citations.cite(choice.record.level_sources[0], choice.record.id), criteria="; ".join(criteria))
-    elif choice.basis == "need" and choice.level:
-        evidence = [text["level_evidence"].format(phrase=cue.phrases[0], quote=shown_quote(cue.criterion.source.quote),
-                                                  cite=marker)
-                    for cue in choice.cues if (marker := citations.cite(cue.criterion.source))]
-        rationale = text["level_need"].format(evidence="; ".join(evidence), level=choice.level, label=label,
-                                              cite=citations.cite(mcn.headings[choice.level]))
     else:
-        levels = ", ".join(f"{level} – {level_label(level, language)} {citations.cite(ref)}"
-                           for level, ref in mcn.headings.items())
-        rationale = text["level_none"].format(levels=levels,
-                                              aeg=text["aeg"].format(cite=citations.cite(mcn.step_2_level)))
+        evidence = "; ".join(dict.fromkeys(  # a criterion both boxes of the deck give, once
+            text["level_evidence"].format(phrase=cue.phrases[0], quote=shown_quote(cue.criterion.source.quote),
+                                          cite=marker)
+            for cue in choice.cues if (marker := citations.cite(cue.criterion.source))))
+        if choice.basis == "need" and choice.level:
+            rationale = text["level_need"].format(evidence=evidence, level=choice.level, label=label,
+                                                  cite=citations.cite(mcn.headings[choice.level]))
+        else:
+            settling = "; ".join(text["level_if"].format(fact=LEVEL_FACTS[language][level], level=level,
+                                                         label=level_label(level, language),
+                                                         cite=citations.cite(mcn.headings[level]))
+                                 for level in choice.open_levels or mcn.headings)
+            rationale = text["level_open" if evidence else "level_none"].format(
+                evidence=evidence, settling=settling, aeg=text["aeg"].format(cite=citations.cite(mcn.step_2_level)))
     return SuggestedLevel(level=choice.level, label=label, basis=choice.basis, rationale=rationale)
 
 

@@ -6,10 +6,13 @@ A need or a question is told apart by a logistic model over the turn's embedding
 rules of `is_need` serve only while no model is fitted."""
 
 import re
+from functools import cache
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 from pydantic import BaseModel
 
+from assistant.lexical import analyze
 from assistant.text import display_form, match_form
 
 _QUESTION_START = re.compile(
@@ -26,6 +29,9 @@ _SEVERAL = re.compile(r"\b(?:quel(?:le)?s|lesquel(?:le)?s|what are|which are|whi
 _WHEN = re.compile(r"^(?:quand|de quand|depuis quand|when|since when|what date)\b|\b(?:a quelle date|quelle date|"
                    r"date de|on what date|dated?)\b")
 _FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for)\b")
+# Words that amend what was said before, wherever they stand («idéalement…», «we don't want…, rather…»).
+_AMENDING = re.compile(r"\b(?:plutot|instead|rather|idealement|ideally|finalement|en fait|actually|"
+                       r"(?:do|does)(?:n't| not) want|ne veu\w* pas|pas besoin|the same|la meme|le meme)\b")
 
 
 class IntentModel(BaseModel):
@@ -59,9 +65,10 @@ def asks_when(question: str) -> bool:
 
 
 def is_follow_up(question: str) -> bool:
-    """A turn that only makes sense with the one before: short, or opening on «et», «et si», «what if»…"""
+    """A turn that only makes sense with the one before: short, opening on «et», «et si», «what if»…, or amending
+    («plutôt», «idéalement», «we don't want…»)."""
     folded = match_form(display_form(question))
-    return len(folded.split()) <= 6 or bool(_FOLLOW_UP_START.search(folded))
+    return len(folded.split()) <= 6 or bool(_FOLLOW_UP_START.search(folded) or _AMENDING.search(folded))
 
 
 def conversation_context(question: str, history: list[str]) -> list[str]:
@@ -70,11 +77,31 @@ def conversation_context(question: str, history: list[str]) -> list[str]:
     return turns[-1:] if turns and is_follow_up(question) else []
 
 
-OWN_NEED_TERMS = 3  # distinctive terms from which a refining turn states a need of its own (chosen on dev follow-ups)
+OWN_NEED_TERMS = 3  # new terms from which a refining turn states a need of its own (chosen on dev follow-ups)
+# Words that carry the conversation, not the need («plutôt», «en fait», «idéalement», «too», «instead», «un outil»),
+# beside the English function words that the index's own French-first analysis keeps («our», «just», «what»).
+_CONVERSATION_WORDS = (*STOPWORDS_EN_PLUS, "plutot", "fait", "finalement", "idealement", "ok", "pis", "genre",
+                       "aussi", "meme", "chose", "precise", "si", "ca", "cest", "also", "instead", "rather", "ideally",
+                       "thing", "could", "would", "one", "ones", "else",
+                       # what any asset is called, which names no need of its own
+                       "outil", "outils", "systeme", "systemes", "solution", "logiciel", "application", "plateforme",
+                       "tool", "tools", "system", "systems", "software", "platform", "use", "uses", "utiliser",
+                       "utilise", "utilisent", "want", "veut", "voudrait", "voudrions", "already", "deja")
 
 
-def need_text(question: str, context: list[str], distinctive_terms: int) -> str:
+@cache
+def _conversation_terms() -> frozenset[str]:
+    return frozenset(analyze(" ".join(_CONVERSATION_WORDS)))
+
+
+def new_terms(turn_terms: set[str], context: list[str]) -> set[str]:
+    """The terms a turn adds to the conversation: not in the earlier turns, not words of conversation."""
+    return turn_terms - set(analyze(" ".join(context))) - _conversation_terms()
+
+
+def need_text(question: str, context: list[str], added_terms: int) -> str:
     """What a need is matched on: a turn that states a need of its own («Et pour grouper nos achats de papier
-    avec d’autres ministères?») alone, one that only refines («Et pour les entreprises?») with the turn before.
-    `distinctive_terms` counts the turn's uncommon words once the words of sharing are taken out."""
-    return question if not context or distinctive_terms >= OWN_NEED_TERMS else " ".join([*context, question])
+    avec d’autres ministères?») alone, one that only refines («Et pour les entreprises?», «And for our mobile apps
+    too?») with the turn before. `added_terms` counts the uncommon words the turn adds to the conversation
+    (`new_terms`), once the words of sharing are taken out."""
+    return question if not context or added_terms >= OWN_NEED_TERMS else " ".join([*context, question])

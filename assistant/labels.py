@@ -23,6 +23,18 @@ LEVEL_LABELS: dict[Language, dict[int, str]] = {
            4: "Government business solution"},
 }
 
+# What settles each level when a need's wording does not (deck pp. 4-5, in a manager's words): who runs it, for whom.
+LEVEL_FACTS: dict[Language, dict[int, str]] = {
+    "fr": {1: "chaque organisme exploiterait et paierait sa propre version",
+           2: "un organisme l’exploiterait pour quelques autres, par entente",
+           3: "ce serait une brique offerte à tout le gouvernement pour bâtir des solutions",
+           4: "ce serait une solution d’affaires complète, offerte à tous par un organisme désigné"},
+    "en": {1: "each body would run and pay for its own copy",
+           2: "one body would run it for a few others, under an agreement",
+           3: "it would be a building block offered to the whole government to build solutions on",
+           4: "it would be a complete business solution, offered to all by a designated body"},
+}
+
 KIND_LABELS: dict[Language, dict[Kind, str]] = {
     "fr": {"asset": "actif en service", "project": "projet", "program": "programme"},
     "en": {"asset": "asset in service", "project": "project", "program": "program"},
@@ -93,8 +105,11 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "level_need": "Aucun actif en service ne fixe le niveau ; d’après la formulation de votre besoin, {evidence}. "
                       "Ces critères sont ceux du niveau {level} – {label} {cite}.",
         "level_evidence": "« {phrase} » renvoie au critère « {quote} » {cite}",
-        "level_none": "Les sources ne permettent pas de fixer le niveau : il dépend de qui opère l’actif et du nombre "
-                      "d’organismes qui l’utilisent ({levels}). {aeg}",
+        "level_none": "Les sources ne permettent pas de fixer le niveau : il dépend de qui opère l’actif et pour "
+                      "combien d’organismes. Ce qui le fixera : {settling}. {aeg}",
+        "level_open": "Votre besoin ne fixe pas le niveau à lui seul : {evidence}. Ce qui le fixera : {settling}. "
+                      "{aeg}",
+        "level_if": "si {fact}, niveau {level} – {label} {cite}",
         "aeg": "L’équipe de l’AEG accompagne l’organisme pour identifier le niveau applicable {cite}.",
         "step_check": "Étape 1 : vérifier que « {name} » comble le besoin, en tout ou en partie {cite}.",
         "step_contact_owner": "Communiquer avec l’organisme responsable de « {name} » : {owner} {cite}.",
@@ -144,8 +159,11 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "level_need": "No asset in service sets the level; from the wording of your need, {evidence}. These are the "
                       "criteria of level {level} – {label} {cite}.",
         "level_evidence": "“{phrase}” points to the criterion « {quote} » {cite}",
-        "level_none": "The sources do not settle the level: it depends on who operates the asset and how many "
-                      "bodies use it ({levels}). {aeg}",
+        "level_none": "The sources do not settle the level: it depends on who operates the asset and for how many "
+                      "bodies. What would settle it: {settling}. {aeg}",
+        "level_open": "Your need does not settle the level on its own: {evidence}. What would settle it: {settling}. "
+                      "{aeg}",
+        "level_if": "if {fact}, level {level} – {label} {cite}",
         "aeg": "The AEG team helps the body identify the applicable level {cite}.",
         "step_check": "Step 1: check that “{name}” meets the need, in whole or in part {cite}.",
         "step_contact_owner": "Contact {owner}, responsible for “{name}” {cite}.",

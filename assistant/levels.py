@@ -14,42 +14,106 @@ from assistant.mcn import Criterion, McnReference
 from assistant.models import CatalogueRecord
 from assistant.text import display_form, match_form
 
-_FEW = r"(?:deux|trois|quatre|cinq|quelques|2|3|4|5)"
-_FEW_EN = r"(?:two|three|four|five|a few|a handful of|2|3|4|5)"
+_FEW = r"(?:deux|trois|quatre|cinq|quelques|plusieurs|2|3|4|5)"
+_FEW_EN = r"(?:two|three|four|five|a few|a handful of|several|2|3|4|5)"
 _BODIES = r"(?:organismes?|ministeres?|ops?|bodies|agencies|ministries|departments|organi[sz]ations)"
 
+
+def _within(first: str, then: str, words: int) -> str:
+    """`first`, then `then` at most `words` words later (in one sentence)."""
+    return rf"{first}(?:[^\w.;:?!]+\w+){{0,{words}}}?[^\w.;:?!]+{then}"
+
+
+_EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|ministere|op|direction|equipe|entite|service)\w*|\btous deux|\beach\b"
+         r"|\bseparately)")
+_OWN = r"(?:(?:sa|son|ses|leurs?) propres?|(?:its|their) own)"
+_RUNS = (r"\b(?:install|heberg|oper|exploit|entret|maint(?:ain|ient|iendr|enir|enance)|parametr|configur|deploy|host|"
+         r"run|set up|sets up|customi[sz]|buy|achet|acquer|acquier|partirai)\w*")
+_PAYS = r"(?:pai|pay|paid|financ|assum|absorb|cover|bear|defray)\w*"
+_ALONE = rf"(?:{_OWN}|seul\w*|alone|by itself|de (?:son|leur) (?:propre )?cote|on (?:its|their) own)"
+_COSTS = r"(?:couts?|frais|factures?|licences?|costs?|bills?|fees|licen[cs]es?)"
+_SINGLE = r"(?:un seul|une seule|a single|one)"
+_PROVIDER = (r"(?:organismes?|fournisseurs?|providers?|bod(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|ministeres?|"
+             r"departments?|equipes?|teams?|unit(?:e|y)s?)")
+_ONE_RUNS = r"(?:would )?(?:build|run|operat|develop|maint|realis|bati|oper|exploit|heberg)\w*"
+_RUN_BY = (r"(?:run|operated|built|managed|hosted|developed|offered|provided|maintained|opere|exploite|heberge|gere|"
+           r"bati|realise|offert|fourni|maintenu)e?s?")
+_OTHERS_USE = r"(?:s'en serv\w*|l'utilis\w*|la consulter|le consulter|use it|using it)"
+_THEIR_NEEDS = r"(?:leurs|their) (?:besoins|needs|demandes|requests|requirements|exigences)"
+_FOR_THEM = r"(?:pour eux|for them|au nom des autres|on (?:their|the others') behalf)"
+_APPS = r"(?:systemes|applications|applis|systems|apps)"
+_CALLS = r"(?:appell|call|interrog|query|queri)\w*"
+_KEEPS_RUNNING = (r"(?:continu\w*|garder\w*|keeps?|keeping|continues?|would still|resteri\w*|resterai\w*|demeureri\w*)"
+                  r"(?:\W+\w+){0,3}?\W+(?:run|operat|evolv|maint|host|heberg|exploit|oper|assur|responsables?)\w*")
+
 CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings that evoke it (none for some)
-    "several_needs": (), "evolves_for_each": (), "common_needs": (), "common_business_needs": (),
-    "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"(?:sa|leur|son) propre (?:copie|version|instance|exemplaire)",
-                   r"(?:its|their) own (?:copy|version|instance)", r"custom\w* (?:it )?separately",
-                   r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)"),
-    "own_version": (r"(?:heberg|oper|install|ger)\w* (?:sa|leur|son) propre",
-                    r"chacun (?:l')?(?:heberg|oper|install)\w*",
-                    r"each (?:of them )?(?:runs|operates|hosts|installs)",
-                    r"(?:installed|hosted|run) (?:\w+ )?separately",
-                    r"(?:host|run|operate|install) (?:its|their) own"),
-    "own_costs": (r"chacun (?:la |le |les )?(?:pai|pay|financ|assum)\w*",
-                  r"(?:pai|pay|financ|assum)\w* (?:en )?(?:sa|son|ses|leurs?|les) (?:propres? )?"
-                  r"(?:copie|instance|couts|frais)",
-                  r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays"),
+    "several_needs": (), "common_needs": (), "common_business_needs": (),
+    "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"\bfork\w*",
+                   rf"{_OWN} (?:\w+ )?(?:copie|version|instance|exemplaire|copy)", r"custom\w* (?:it )?separately",
+                   r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)",
+                   _within(r"\bchacun\w*", r"a (?:sa|leur) (?:facon|guise|maniere)", 4),
+                   r"selon (?:ses|leurs) (?:propres )?(?:methodes|regles|besoins|pratiques)",
+                   r"(?:sets?|with) (?:its|their) own (?:rules|settings|configuration)", r"in (?:its|their) own way"),
+    "own_version": (_within(_RUNS, _OWN, 4), _within(_EACH, _RUNS, 6),
+                    r"(?:installed|hosted|run) (?:\w+ )?separately", r"chez (?:eux|lui|elle|soi)\b"),
+    "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 3),
+                  rf"{_OWN} (?:\w+ )?{_COSTS}", r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays"),
     "several_bodies": (rf"\b{_FEW} (?:autres )?{_BODIES}", rf"\b{_FEW_EN} (?:other )?{_BODIES}",
+                       rf"\b(?:one|un|une) (?:other|autre) {_PROVIDER}",
                        r"(?:partager|share) (?:une|la|one|a single|the same) (?:meme |seule )?"
                        r"(?:instance|solution|copy)"),
+    "evolves_for_each": (_within(r"(?:evolu|ajout|adapt|develop|add|improv|amelior)\w*",
+                                 r"(?:besoins|demandes|requests|needs)\w* (?:de|of|from|par|by) (?:chacun|each|all)\w*",
+                                 6),
+                         r"(?:tenant compte|en fonction) des (?:besoins|demandes) de (?:chacun|tous)",
+                         r"(?:demandee?s|requested|asked for) par chacun|(?:requested|asked for) by each",
+                         _within(r"(?:evolu|adapt|tailor|ajust|adjust)\w*", rf"(?:a|to) {_THEIR_NEEDS}", 3),
+                         rf"(?:tenant compte|en fonction|tiendr\w+ compte) de {_THEIR_NEEDS}",
+                         rf"(?:take|taking|takes) {_THEIR_NEEDS} into account"),
     "provider_runs": (r"l'un d'(?:eux|entre eux) (?:l')?(?:opererait|opere|hebergerait)", r"pour les (?:\w+ )?autres",
                       r"run by one of them", r"(?:for|on behalf of) the (?:\w+ )?others?\b",
-                      r"one (?:of them|body|ministry|agency|department) (?:would )?(?:runs?|operates?|hosts?)"),
-    "agreement": (r"\bentente\b", r"\bagreement\b", r"contrat de services?"),
-    "foundation": (r"\bcomposant", r"\bbrique", r"reutilisable", r"\bintegrer\b", r"\bbranch\w+ (?:a|sur)",
+                      r"one (?:of them|body|ministry|agency|department) (?:would )?(?:runs?|operates?|hosts?)",
+                      _within(_RUNS, rf"(?:pour|for) (?:les |the )?(?:{_FEW}|{_FEW_EN}) (?:autres |other )?{_BODIES}",
+                              6),
+                      _within(r"(?:let|allow|lets|allows|permettr)\w*",
+                              rf"(?:other |autres )?{_BODIES} (?:to )?(?:use|utilis|s'en serv)", 4),
+                      rf"(?:d'autres|other) {_BODIES}(?:\W+\w+){{0,8}}?\W+{_OTHERS_USE}",
+                      r"continuer\w* (?:de |d')?(?:l')?(?:heberg|exploit|oper)\w*", r"\babonn\w*", r"\bsubscri\w*",
+                      _KEEPS_RUNNING,
+                      _within(r"\b(?:operat|run|host|heberg|exploit|oper)\w*", _FOR_THEM, 2),
+                      r"(?:l'utiliseraient|s'en serviraient) (?:aussi|egalement)",
+                      r"would (?:also )?use it (?:too|as well)"),
+    "agreement": (r"\bentente\b(?! de paiement)", r"\bagreements?\b", r"\bconventions?\b(?! collective)",
+                  r"contrats? de services?", r"service contracts?", r"under (?:a|an) (?:\w+ )?contract",
+                  r"service arrangements?", r"arrangements? de services?"),
+    "foundation": (r"\bcomposant", r"\bbrique", r"reutilisable", r"\bintegrer\b", r"\bbranch\w+ (?:a|sur|dans)",
                    r"(?:construire|batir) (?:leurs|des|nos) (?:solutions|services|systemes)",
-                   r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in", r"\bintegrate",
-                   r"used to build"),
+                   r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in", r"\bintegrate\b(?! system)",
+                   r"used to build", r"\bapi\b",
+                   _within(r"\bintegr\w*", r"(?:dans|a|in|into) (?:leurs|ses|nos|their|its|our|any|every)\b", 3),
+                   _within(_APPS, _CALLS, 6), _within(_CALLS, rf"{_APPS}\b", 4),
+                   _within(r"sur (?:lequel|laquelle|lesquel\w+|quoi)",
+                           r"(?:mont|bat|construi|develop|branch|appui|encod)\w*", 4),
+                   _within(r"on (?:which|top of (?:it|which))", r"(?:build|develop|encod|plug|run)\w*", 4),
+                   r"\bembed\w*", r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b"),
     "whole_government": (r"tous les ministeres", r"toutes? les (?:solutions|organismes|ministeres)",
                          r"l'ensemble (?:du gouvernement|des ministeres|des organismes|de la communaute)",
-                         r"(?:whole|entire) government", r"government-wide",
-                         r"\bevery (?:department|ministry|agency|body)",
-                         r"\ball (?:departments|ministries|agencies|public bodies)", r"any ministry"),
-    "designated_provider": (r"fournisseur designe", r"designated (?:provider|supplier|body)"),
-    "complete_solution": (r"\bcomplete\b", r"cle en main", r"turnkey", r"de bout en bout", r"end-to-end"),
+                         r"tout (?:le gouv(?:ernement)?\b|l'appareil (?:public|gouvernemental|de l'etat))",
+                         r"\b(?:tous|toutes) les \w+ du gouv(?:ernement)?\b",
+                         r"(?:offerte?|offered|available|disponible) (?:a|to) (?:tous|toutes|all|everyone|everybody)\b",
+                         r"pour tout le monde|for everyone|for all\b",
+                         r"(?:whole|entire) (?:government|public service|public sector)", r"government-wide",
+                         r"(?:across|throughout) (?:the )?government",
+                         r"\bevery (?:public )?(?:department|ministry|agency|body)",
+                         r"any (?:public )?(?:department|ministry)",
+                         r"\ball (?:the )?(?:departments|ministries|agencies|public bodies)",
+                         r"n'importe quel (?:ministere|organisme)"),
+    "designated_provider": (r"fournisseur designe", r"designated (?:provider|supplier|body)", r"\bdesignee?s?\b",
+                            r"\bdesignated\b", _within(rf"{_SINGLE} (?:\w+ )?{_PROVIDER}", _ONE_RUNS, 4),
+                            _within(_RUN_BY, rf"(?:by|par) {_SINGLE} (?:\w+ )?{_PROVIDER}\b", 6)),
+    "complete_solution": (r"\bcomplete?s?\b", r"cle en main", r"tout-en-un", r"all-in-one", r"turnkey",
+                          r"de bout en bout", r"end[- ]to[- ]end", r"de a a z", r"du debut a la fin",
+                          r"from start to finish"),
 }
 MIN_CRITERIA = 2  # one phrase («entente», «agreement») is too little to classify a need
 
@@ -66,35 +130,64 @@ class LevelChoice:
     basis: Literal["asset", "need", "none"]
     cues: list[CueMatch] = field(default_factory=list)
     record: CatalogueRecord | None = None
+    open_levels: list[int] = field(default_factory=list)  # with no level: those the facts still to learn decide
+
+
+# What a need rejects («au lieu que chaque centre ait son système», «personne n’exploiterait…», «we don't want a
+# tool of our own»): from the marker to the end of the clause, read as not said.
+_REJECTED = re.compile(r"\b(?:au lieu (?:de|d'|que|qu')|plutot que|plutot qu'|instead of|rather than|personne n[e']|"
+                       r"no one|nobody|(?:do|does|did|would)(?:n't| not)|ne \w+ pas|n'\w+ pas|not)\b[^.;:,!?]*")
+
+
+def _without_rejected(folded: str) -> str:
+    return _REJECTED.sub(lambda found: " " * len(found.group(0)), folded)
 
 
 def find_cues(text: str, mcn: McnReference) -> list[CueMatch]:
-    """The criteria a need's wording evokes, each with the phrases that evoke it."""
-    folded = match_form(display_form(text))
+    """The criteria a need's wording evokes, each with the phrases that evoke it, as the need writes them (never in
+    what it rejects)."""
+    shown = display_form(text)
+    folded = _without_rejected(match_form(shown))  # character for character: a span in it is a span in `shown`
     found = []
     for criterion in mcn.criteria:
-        phrases = [m.group(0) for cue in CUES[criterion.key] if (m := re.search(cue, folded))]
+        phrases = [shown[m.start():m.end()] for cue in CUES[criterion.key] if (m := re.search(cue, folded))]
         if phrases:
             found.append(CueMatch(criterion, phrases))
     return found
 
 
-def level_from_cues(cues: list[CueMatch]) -> int | None:
-    """The level whose criteria the need evokes most, if at least two of them; None when fewer are evoked
-    or two levels tie."""
+def _votes(cues: list[CueMatch]) -> dict[int, int]:
+    """How many of each level's criteria the need evokes."""
     votes = {level: 0 for level in LEVEL_LABELS["fr"]}
     for cue in cues:
         for level in cue.criterion.levels:
             votes[level] += 1
+    return votes
+
+
+def level_from_cues(cues: list[CueMatch]) -> int | None:
+    """The level whose criteria the need evokes most, if at least two of them; None when fewer are evoked
+    or two levels tie."""
+    votes = _votes(cues)
     best = max(votes.values())
     leaders = [level for level, count in votes.items() if count == best]
     return leaders[0] if best >= MIN_CRITERIA and len(leaders) == 1 else None
 
 
+def open_levels(cues: list[CueMatch]) -> list[int]:
+    """With no level settled, the levels still in play: those that tie at the most criteria evoked (a
+    government-wide service: a foundation or a complete solution?), or all four when the need evokes too little."""
+    votes = _votes(cues)
+    best = max(votes.values())
+    leaders = [level for level, count in votes.items() if count == best]
+    return leaders if best and len(leaders) > 1 else list(votes)
+
+
 def choose_level(question: str, context: list[str], named: CatalogueRecord | None, mcn: McnReference) -> LevelChoice:
     """The suggested level. The record the verdict names gives its level when it states one; otherwise the need's
     own wording (the question first, then the earlier turns of the conversation) is read against the criteria.
-    A record without a level (an imported one, say) never gets one invented."""
+    A record without a level (an imported one, say) never gets one invented; with no level, the choice says
+    which levels are still open and the cues that narrowed them."""
     if named and named.level:
         return LevelChoice(named.level, "asset", record=named)
     for text in (question, *reversed(context)):
@@ -102,7 +195,10 @@ def choose_level(question: str, context: list[str], named: CatalogueRecord | Non
         level = level_from_cues(cues)
         if level:
             return LevelChoice(level, "need", [cue for cue in cues if level in cue.criterion.levels])
-    return LevelChoice(None, "none")
+    cues = next((found for text in (question, *reversed(context)) if (found := find_cues(text, mcn))), [])
+    still_open = open_levels(cues)
+    return LevelChoice(None, "none", [cue for cue in cues if set(cue.criterion.levels) & set(still_open)],
+                       open_levels=still_open)
 
 
 _LEVEL_NAMES = {  # how a question names a level: its number, or its label in either language (match_form)

@@ -17,7 +17,7 @@ from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, features, load_calibration, probabilities
 from assistant.index import document_terms_path, last_good, last_good_folder
-from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text
+from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text, new_terms
 from assistant.labels import Language
 from assistant.layout import PageUnits, marked_by, notes_for
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
@@ -126,7 +126,7 @@ class Pipeline:
 
     def _need_text(self, question: str, context: list[str]) -> str:
         own_terms = self.profiles.weights.distinctive(set(analyze(topic_of(question))))
-        return need_text(question, context, len(own_terms))
+        return need_text(question, context, len(new_terms(own_terms, context)))
 
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:

@@ -91,3 +91,20 @@ def test_an_uncalibrated_fit_is_shown_in_words():
                           WEIGHTS)
     assert result.assets[0].fit_label == "may fit" and "estimated fit: may fit" in result.answer
     assert np.isclose(result.assets[0].score, 0.2)
+
+
+def test_a_level_left_open_says_which_facts_would_settle_it_each_with_its_level_cited():
+    decision = Decision(None, [ScoredAsset(PROJECT, 0.2, "may_fit")])
+    tied = "Un registre offert à tous les ministères par un fournisseur désigné"
+    result = compose_need(tied, tied, "fr", decision, choose_level(tied, [], None, MCN),
+                          CitationList({}, lambda ref: True), CALIBRATION, MCN, WEIGHTS)
+    rationale = result.suggested_level.rationale
+    assert result.suggested_level.level is None and rationale.startswith("Votre besoin ne fixe pas le niveau")
+    assert "« tous les ministères » renvoie au critère" in rationale and rationale.count("tous les ministères") == 1
+    assert re.search(r"si ce serait une brique .*niveau 3 – Fondation numérique gouvernementale \[\d+\]; si ce "
+                     r"serait une solution d’affaires complète.*niveau 4 – Solution d’affaires gouvernementale \[\d+\]",
+                     rationale)
+    assert "niveau 1" not in rationale and "niveau 2" not in rationale
+    silent = answer(decision).suggested_level.rationale  # the need says nothing of sharing: all four facts
+    assert silent.startswith("Les sources ne permettent pas") and all(f"niveau {n} –" in silent for n in (1, 2, 3, 4))
+    assert_every_claim_marked(result)

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from assistant.intent import OWN_NEED_TERMS, IntentModel, is_follow_up, is_need, need_text
+from assistant.intent import OWN_NEED_TERMS, IntentModel, is_follow_up, is_need, need_text, new_terms
 from assistant.levels import choose_level, find_cues, level_from_cues, levels_named, steps_named, topic_of
+from assistant.lexical import analyze
 from assistant.load import page_text
 from assistant.mcn import DECK_FILE, mcn_reference
 from assistant.models import CatalogueRecord, SourceRef
@@ -60,6 +61,24 @@ def test_the_deck_follows_the_documents_folder_and_its_own_setting(tmp_path):
     ("We need a reusable building block that all ministries could plug in", 3),
     ("a complete turnkey business solution for every department run by a designated provider", 4),
     ("une solution cle en main complete pour l'ensemble des ministeres", 4),
+    # the arrangement told in a manager's words rather than the deck's
+    ("chaque direction l'hébergerait sur ses serveurs et paierait seule sa licence", 1),
+    ("each office would host it on its own servers and cover its own costs", 1),
+    ("Notre ministère l'exploiterait pour trois organismes qui s'y abonneraient par convention", 2),
+    ("We would host the platform for two other agencies under a service contract", 2),
+    ("Une API commune que les systèmes de tous les ministères appelleraient, offerte par un organisme désigné", 3),
+    ("A complete system for the whole public service, run by a single body", 4),
+    ("Le ministère resterait responsable de l'hébergement; deux organismes partenaires s'en serviraient aussi, "
+     "moyennant une convention", 2),
+    ("We'd keep running it and adapt it to their requirements; the partner agencies would sign a service agreement", 2),
+    ("Une seule équipe maintiendrait un service de géocodage que les systèmes de tous les ministères interrogeraient",
+     3),
+    ("A shared engine on which any department could build its own online forms, offered to all by one agency", 3),
+    ("Un système de gestion des plaintes complet, le même pour tout le gouv, opéré par un seul organisme", 4),
+    ("Each regional office would pay for its licence out of its own budget and host it on its own servers", 1),
+    # what the need rejects is not read as said
+    ("Au lieu que chaque ministère ait sa propre copie, un seul système complet pour tous les ministères", 4),
+    ("Personne ne l'exploiterait pour les autres : chaque organisme installe sa copie et en assume seul les frais", 1),
 ])
 def test_need_wording_gives_its_level(need, level):
     assert level_from_cues(find_cues(need, MCN)) == level
@@ -75,9 +94,21 @@ def test_too_little_or_tied_evidence_gives_no_level(need):
     assert level_from_cues(find_cues(need, MCN)) is None
 
 
-def test_cues_quote_the_phrases_that_evoke_each_criterion():
+@pytest.mark.parametrize("need, still_open", [
+    ("offert a tous les ministeres par un fournisseur designe", [3, 4]),  # government-wide: foundation or solution?
+    ("each agency would run its own copy, two agencies under an agreement", [1, 2]),
+    ("Il nous faudrait une entente", [1, 2, 3, 4]),  # one weak cue: every level is still open
+    ("Nous cherchons un outil de gestion des plaintes", [1, 2, 3, 4]),
+])
+def test_a_level_left_open_names_the_levels_still_in_play(need, still_open):
+    choice = choose_level(need, [], None, MCN)
+    assert (choice.level, choice.basis, choice.open_levels) == (None, "none", still_open)
+    assert all(set(cue.criterion.levels) & set(still_open) for cue in choice.cues)
+
+
+def test_cues_quote_the_phrases_that_evoke_each_criterion_as_the_need_writes_them():
     cues = find_cues("Deux   ministères,\navec une entente", MCN)
-    assert [(cue.criterion.key, cue.phrases) for cue in cues] == [("several_bodies", ["deux ministeres"]),
+    assert [(cue.criterion.key, cue.phrases) for cue in cues] == [("several_bodies", ["Deux ministères"]),
                                                                   ("agreement", ["entente"])]
 
 
@@ -161,6 +192,13 @@ def test_a_turn_that_states_a_need_of_its_own_is_matched_alone_one_that_refines_
     own = "Et pour grouper nos achats de papier avec d’autres ministères?"
     assert need_text(own, before, OWN_NEED_TERMS) == own
     assert need_text("Un besoin", [], 0) == "Un besoin"  # no conversation: the turn itself
+
+
+def test_a_turn_adds_the_terms_the_conversation_did_not_have_without_its_words_of_conversation():
+    before = ["Our developers want every change to our web apps built and released automatically"]
+    turn = set(analyze("And for our mobile apps too, not just the web ones?"))
+    assert new_terms(turn, before) == set(analyze("mobile"))
+    assert new_terms(set(analyze("plutôt des badges")), []) == set(analyze("badges"))
 
 
 def test_the_intent_model_reads_a_turn_from_its_embedding():

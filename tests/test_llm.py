@@ -121,7 +121,10 @@ def test_the_llamacpp_backend_runs_a_local_gguf_in_process(indexed, gguf):
     engine = Engine(indexed)
     model = chat_model(indexed.model_copy(update={"generator": "llamacpp", "llm_model": str(gguf),
                                                   "llm_max_tokens": 100}))
-    events = list(write(engine.ask(NEED, generator="extractive"), model, "llamacpp:gemma", timeout=120))
+    try:
+        events = list(write(engine.ask(NEED, generator="extractive"), model, "llamacpp:gemma", timeout=120))
+    finally:
+        model.client.close()  # freed now: at interpreter exit llama.cpp's own cleanup finds its library gone
     assert sum(isinstance(event, str) for event in events) > 3
     assert_checked(events[-1], engine)
 

@@ -185,6 +185,8 @@ def need_figures(results: list[CaseResult], decides_level: bool = True, decides_
         if decides_no_match else None,
         "level_accuracy": _share([r.found_level == r.expected_level for r in results if r.expected_level])
         if decides_level else None,
+        "no_match_level_accuracy": _share([r.found_level == r.expected_level for r in results
+                                           if r.expected_level and not r.acceptable]) if decides_level else None,
         "brier": brier_score(outcomes), "ece": expected_calibration_error(outcomes),
         "hit@1": _share([hit_at(1, r.listed, r.acceptable) for r in matches]),
         "hit@3": _share([hit_at(3, r.listed, r.acceptable) for r in matches]),

@@ -25,8 +25,8 @@ VARIANT_TITLES = {"quebec": "Catalogue québécois (22 fiches)", "grown": "Catal
                   "échantillons partagés importés)"}
 NEED_COLUMNS = [("verdict_accuracy", "verdict"), ("fitting_precision", "actifs proposés : précision"),
                 ("no_match_precision", "aucun : précision"), ("no_match_recall", "aucun : rappel"),
-                ("level_accuracy", "niveau"), ("brier", "Brier"), ("ece", "ECE"), ("hit@1", "hit@1"),
-                ("hit@3", "hit@3"), ("mrr", "MRR")]
+                ("level_accuracy", "niveau"), ("no_match_level_accuracy", "niveau si aucun actif"),
+                ("brier", "Brier"), ("ece", "ECE"), ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("mrr", "MRR")]
 DOCUMENT_COLUMNS = [("document_accuracy", "faits cités à la bonne page"), ("citation_validity", "citations valides"),
                     ("citation_support", "appui des citations")]
 NOT_APPLICABLE = "n/a"
