@@ -12,7 +12,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from pydantic import BaseModel
 
-from assistant.lexical import analyze
+from assistant.lexical import analyze, loose_forms
 from assistant.text import display_form, match_form
 
 _QUESTION_START = re.compile(
@@ -28,7 +28,8 @@ _SEVERAL = re.compile(r"\b(?:quel(?:le)?s|lesquel(?:le)?s|what are|which are|whi
 # A question whose answer is a date.
 _WHEN = re.compile(r"^(?:quand|de quand|depuis quand|when|since when|what date)\b|\b(?:a quelle date|quelle date|"
                    r"date de|on what date|dated?)\b")
-_FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for)\b")
+_FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for|pis|"
+                              r"what about|how about|qu'en est-il|non|no)\b")
 # Words that amend what was said before, wherever they stand («idéalement…», «we don't want…, rather…»).
 _AMENDING = re.compile(r"\b(?:plutot|instead|rather|idealement|ideally|finalement|en fait|actually|"
                        r"(?:do|does)(?:n't| not) want|ne veu\w* pas|pas besoin|the same|la meme|le meme)\b")
@@ -82,7 +83,7 @@ OWN_NEED_TERMS = 3  # new terms from which a refining turn states a need of its 
 # beside the English function words that the index's own French-first analysis keeps («our», «just», «what»).
 _CONVERSATION_WORDS = (*STOPWORDS_EN_PLUS, "plutot", "fait", "finalement", "idealement", "ok", "pis", "genre",
                        "aussi", "meme", "chose", "precise", "si", "ca", "cest", "also", "instead", "rather", "ideally",
-                       "thing", "could", "would", "one", "ones", "else",
+                       "thing", "could", "would", "one", "ones", "else", "us",
                        # what any asset is called, which names no need of its own
                        "outil", "outils", "systeme", "systemes", "solution", "logiciel", "application", "plateforme",
                        "tool", "tools", "system", "systems", "software", "platform", "use", "uses", "utiliser",
@@ -96,7 +97,8 @@ def _conversation_terms() -> frozenset[str]:
 
 def new_terms(turn_terms: set[str], context: list[str]) -> set[str]:
     """The terms a turn adds to the conversation: not in the earlier turns, not words of conversation."""
-    return turn_terms - set(analyze(" ".join(context))) - _conversation_terms()
+    said = loose_forms(set(analyze(" ".join(context))) | _conversation_terms())
+    return {term for term in turn_terms if not loose_forms({term}) & said}
 
 
 def need_text(question: str, context: list[str], added_terms: int) -> str:

@@ -243,11 +243,14 @@ def steps_named(question: str) -> list[int]:
     return sorted(named) or ([1, 2] if _PROCESS.search(folded) else [])
 
 
+_POOLED = r"\b(?:commune?s?|common|shared|partagee?s?|mutualise\w*|pooled)\b"  # how, never what
+
+
 def topic_of(text: str) -> str:
     """The need without the words that say how it would be shared: what is needed, not how it is pooled."""
     text = display_form(text)
     folded = match_form(text)
-    for cue in (cue for cues in CUES.values() for cue in cues):
+    for cue in (_POOLED, *(cue for cues in CUES.values() for cue in cues)):
         for found in re.finditer(cue, folded):
             start, end = found.span()
             text = text[:start] + " " * (end - start) + text[end:]

@@ -19,6 +19,7 @@ from assistant.text import lexical_form, sha256_hex
 _ELISION = re.compile(r"\b(?:qu|jusqu|lorsqu|puisqu|quoiqu|[cdjlmnst])['’]", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _STEMMER = Stemmer.Stemmer("french")
+_ENGLISH_STEMMER = Stemmer.Stemmer("english")
 STAMP_FILE = "stamp.json"
 TERMS_FILE = "terms.json"
 
@@ -32,6 +33,12 @@ def analyze(text: str) -> list[str]:
     out, French stems."""
     words = _WORD.findall(lexical_form(_ELISION.sub(" ", text.lower())))
     return _STEMMER.stemWords([word for word in words if word not in _STOP_WORDS and (len(word) > 1 or word.isdigit())])
+
+
+def loose_forms(terms: set[str]) -> set[str]:
+    """Terms (from `analyze`) with English endings stripped too, so that an English «signing» meets «sign»: for
+    telling whether a turn adds words to a conversation, not for the index."""
+    return set(_ENGLISH_STEMMER.stemWords(sorted(terms)))
 
 
 ANALYSIS = "fr-snowball-1"  # how texts are analysed (`analyze`): part of every stamp, so a change rebuilds all

@@ -131,12 +131,11 @@ class Pipeline:
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
         """The records the filters keep and their features for this need, read against the whole catalogue (a
-        filter narrows what is listed, never how well a record stands out). Given exemplars (calibration's own),
-        the need's own exemplar is left out, as it will be absent for a need nobody labelled."""
+        filter narrows what is listed, never how well a record stands out). A labelled need's own exemplar is left
+        out, always: the model was fitted that way, and a development case is measured as a need nobody labelled."""
         topic = matched_form(need)
         vector = self.retriever.embed(topic)
-        by_exemplars, like_no_match = (exemplars or self.exemplars).signals(
-            vector, leave_out=topic if exemplars else None)
+        by_exemplars, like_no_match = (exemplars or self.exemplars).signals(vector, leave_out=topic)
         signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), by_exemplars])
         keep = self.profiles.kept(filters)
         return list(self.catalogue[keep]), features(signals, np.array([like_no_match]))[keep]

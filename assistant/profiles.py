@@ -313,13 +313,13 @@ class Exemplars:
         """Per record (`EXEMPLAR_SIGNALS`): the best cosine between the need and an exemplar that record met, and
         the record's share of the vote of the need's nearest exemplars (`NEIGHBOURS`, each weighing
         exp(cosine / `VOTE_TEMPERATURE`); an exemplar nothing met votes for no record). Then the best cosine with an
-        exemplar nothing met. `leave_out`: the text of an exemplar not to count (calibration reading one of its
-        own cases: a labelled need never vouches for itself)."""
+        exemplar nothing met. `leave_out`: the text of an exemplar not to count (the need's own: a labelled need
+        never vouches for itself)."""
         met, vote = np.zeros(self.rows), np.zeros(self.rows)
         if not self.texts:
             return np.column_stack([met, vote]), 0.0
         cosines = self.vectors @ (query_vector / (np.linalg.norm(query_vector) or 1.0))
-        counted = np.array([text != leave_out for text in self.texts]) if leave_out is not None \
+        counted = np.asarray(self.texts, dtype=object) != leave_out if leave_out is not None \
             else np.ones(len(self.texts), dtype=bool)
         cosines = np.where(counted, np.maximum(cosines, 0.0), 0.0)
         np.maximum.at(met, self.pair_rows, cosines[self.pair_exemplars])

@@ -132,7 +132,7 @@ def test_an_empty_catalogue_has_no_signals(embedder, tmp_path):
     assert empty.signals(np.ones(embedder.dimension), ["paie"]).shape == (0, len(SIGNALS))
 
 
-def test_exemplars_vouch_for_the_records_they_met_but_not_for_the_case_calibration_reads(embedder, tmp_path):
+def test_exemplars_vouch_for_the_records_they_met_but_never_for_the_need_itself(embedder, tmp_path):
     texts = ["Verser le salaire des employés", "Signer nos contrats en ligne", "Réserver une salle de réunion"]
     exemplars = Exemplars.embed(texts, [["paie"], ["icpg", "absent"], []], ["courriel", "icpg", "paie"], embedder,
                                 tmp_path / "exemplars.npz")
@@ -143,8 +143,8 @@ def test_exemplars_vouch_for_the_records_they_met_but_not_for_the_case_calibrati
     assert 0.0 < like_no_match < met[2]
     assert vote[2] > 0.5 > vote[1] > 0.0 and vote[0] == 0.0 and vote.sum() <= 1.0  # the nearest exemplar weighs most
     same = np.asarray(embedder.embed_query(texts[0]))
-    assert exemplars.signals(same)[0][2, 0] == pytest.approx(1.0, abs=1e-5)  # a user typing it exactly: it counts
-    assert exemplars.signals(same, leave_out=texts[0])[0][2, 0] < 0.99  # calibration reading that very case: not
+    assert exemplars.signals(same)[0][2, 0] == pytest.approx(1.0, abs=1e-5)  # nothing left out: it counts
+    assert exemplars.signals(same, leave_out=texts[0])[0][2, 0] < 0.99  # left out (as the pipeline always does)
 
 
 def test_the_nearest_exemplars_vote_and_one_that_nothing_met_votes_for_no_record(embedder, tmp_path):
