@@ -30,6 +30,10 @@ _WHEN = re.compile(r"^(?:quand|de quand|depuis quand|when|since when|what date)\
                    r"date de|on what date|dated?)\b")
 _FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for|pis|"
                               r"what about|how about|qu'en est-il|non|no)\b")
+# A turn that says it leaves the need before («Autre chose :», «Unrelated, …», «Also, …»).
+_NEW_TOPIC = re.compile(r"^\W*(?:autre (?:chose|affaire|sujet|question)|nouve(?:lle question|au sujet)|"
+                        r"changement de sujet|unrelated|separate(?:ly)?|(?:another|new|other) (?:thing|topic|question)|"
+                        r"on another note|by the way|(?:also|aussi|sinon|otherwise)\s*[,:])")
 # Words that amend what was said before, wherever they stand («idéalement…», «we don't want…, rather…»).
 _AMENDING = re.compile(r"\b(?:plutot|instead|rather|idealement|ideally|finalement|en fait|actually|"
                        r"(?:do|does)(?:n't| not) want|ne veu\w* pas|pas besoin|the same|la meme|le meme)\b")
@@ -73,12 +77,14 @@ def is_follow_up(question: str) -> bool:
 
 
 def conversation_context(question: str, history: list[str]) -> list[str]:
-    """The earlier turns a question is read with: the last one, when the question follows it up."""
+    """The earlier turns a question is read with: the last one, when the question follows it up (never when it
+    says it changes the subject)."""
     turns = [turn for turn in history if turn.strip()]
-    return turns[-1:] if turns and is_follow_up(question) else []
+    opens_new_topic = bool(_NEW_TOPIC.search(match_form(display_form(question))))
+    return turns[-1:] if turns and is_follow_up(question) and not opens_new_topic else []
 
 
-OWN_NEED_TERMS = 3  # new terms from which a refining turn states a need of its own (chosen on dev follow-ups)
+OWN_NEED_TERMS = 5  # new terms from which a refining turn states a need of its own (chosen on dev follow-ups)
 # Words that carry the conversation, not the need («plutôt», «en fait», «idéalement», «too», «instead», «un outil»),
 # beside the English function words that the index's own French-first analysis keeps («our», «just», «what»).
 _CONVERSATION_WORDS = (*STOPWORDS_EN_PLUS, "plutot", "fait", "finalement", "idealement", "ok", "pis", "genre",
@@ -102,8 +108,9 @@ def new_terms(turn_terms: set[str], context: list[str]) -> set[str]:
 
 
 def need_text(question: str, context: list[str], added_terms: int) -> str:
-    """What a need is matched on: a turn that states a need of its own («Et pour grouper nos achats de papier
-    avec d’autres ministères?») alone, one that only refines («Et pour les entreprises?», «And for our mobile apps
-    too?») with the turn before. `added_terms` counts the uncommon words the turn adds to the conversation
-    (`new_terms`), once the words of sharing are taken out."""
-    return question if not context or added_terms >= OWN_NEED_TERMS else " ".join([*context, question])
+    """What a need is matched on: a turn that states a need of its own alone, one that refines («Et pour les
+    entreprises?», «And for our mobile apps too?») with the turn before, its own words counted twice: what it
+    changes must outweigh what it keeps («Et pour les camps de jour?» after daycare places is no longer daycare).
+    `added_terms` counts the uncommon words the turn adds to the conversation (`new_terms`), once the words of
+    sharing are taken out."""
+    return question if not context or added_terms >= OWN_NEED_TERMS else " ".join([*context, question, question])
