@@ -34,15 +34,15 @@ _ALONE = rf"(?:{_OWN}|seul\w*|alone|by itself|de (?:son|leur) (?:propre )?cote|o
 _COSTS = r"(?:couts?|frais|factures?|licences?|costs?|bills?|fees|licen[cs]es?)"
 _SINGLE = r"(?:un seul|une seule|a single|one)"
 _PROVIDER = (r"(?:organismes?|fournisseurs?|providers?|bod(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|ministeres?|"
-             r"departments?|equipes?|teams?|unit(?:e|y)s?)")
-_ONE_RUNS = r"(?:would )?(?:build|run|operat|develop|maint|realis|bati|oper|exploit|heberg)\w*"
+             r"departments?|equipes?|teams?|unit(?:e|y)s?|organi[sz]ations?)")
+_ONE_RUNS = r"(?:would )?(?:build|run|operat|develop|maint|realis|bati|oper|exploit|heberg|ferait tourner|roul|offr)\w*"
 _RUN_BY = (r"(?:run|operated|built|managed|hosted|developed|offered|provided|maintained|opere|exploite|heberge|gere|"
-           r"bati|realise|offert|fourni|maintenu)e?s?")
+           r"bati|realise|offert|fourni|maintenu|tenu a jour|tenu)e?s?")
 _OTHERS_USE = r"(?:s'en serv\w*|l'utilis\w*|la consulter|le consulter|use it|using it)"
 _THEIR_NEEDS = r"(?:leurs|their) (?:besoins|needs|demandes|requests|requirements|exigences)"
 _FOR_THEM = r"(?:pour eux|for them|au nom des autres|on (?:their|the others') behalf)"
 _APPS = r"(?:systemes|applications|applis|systems|apps)"
-_CALLS = r"(?:appell|call|interrog|query|queri)\w*"
+_CALLS = r"(?:appel(?:er|l)|call|interrog|query|queri|transmet|send|submit|soumet)\w*"  # a system calling it
 _KEEPS_RUNNING = (r"(?:continu\w*|garder\w*|keeps?|keeping|continues?|would still|resteri\w*|resterai\w*|demeureri\w*)"
                   r"(?:\W+\w+){0,3}?\W+(?:run|operat|evolv|maint|host|heberg|exploit|oper|assur|responsables?)\w*")
 
@@ -91,16 +91,17 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                    r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in", r"\bintegrate\b(?! system)",
                    r"used to build", r"\bapi\b",
                    _within(r"\bintegr\w*", r"(?:dans|a|in|into) (?:leurs|ses|nos|their|its|our|any|every)\b", 3),
-                   _within(_APPS, _CALLS, 6), _within(_CALLS, rf"{_APPS}\b", 4),
+                   _within(_APPS, _CALLS, 8), _within(_CALLS, rf"{_APPS}\b", 4),
                    _within(r"sur (?:lequel|laquelle|lesquel\w+|quoi)",
                            r"(?:mont|bat|construi|develop|branch|appui|encod)\w*", 4),
                    _within(r"on (?:which|top of (?:it|which))", r"(?:build|develop|encod|plug|run)\w*", 4),
                    r"\bembed\w*", r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b"),
-    "whole_government": (r"tous les ministeres", r"toutes? les (?:solutions|organismes|ministeres)",
+    "whole_government": (r"(?:tous|toutes) les (?:solutions|organismes|ministeres)", r"pour l'ensemble\b(?! d)",
                          r"l'ensemble (?:du gouvernement|des ministeres|des organismes|de la communaute)",
                          r"tout (?:le gouv(?:ernement)?\b|l'appareil (?:public|gouvernemental|de l'etat))",
                          r"\b(?:tous|toutes) les \w+ du gouv(?:ernement)?\b",
-                         r"(?:offerte?|offered|available|disponible) (?:a|to) (?:tous|toutes|all|everyone|everybody)\b",
+                         r"(?:offr\w*|offerte?|offered|available|disponible) (?:a|to) (?:tous|toutes|all|everyone|"
+                         r"everybody)\b",
                          r"pour tout le monde|for everyone|for all\b",
                          r"(?:whole|entire) (?:government|public service|public sector)", r"government-wide",
                          r"(?:across|throughout) (?:the )?government",
@@ -113,7 +114,8 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                             _within(_RUN_BY, rf"(?:by|par) {_SINGLE} (?:\w+ )?{_PROVIDER}\b", 6)),
     "complete_solution": (r"\bcomplete?s?\b", r"cle en main", r"tout-en-un", r"all-in-one", r"turnkey",
                           r"de bout en bout", r"end[- ]to[- ]end", r"de a a z", r"du debut a la fin",
-                          r"from start to finish"),
+                          r"from start to finish", _within(r"\b(?:de|du|des)", r"jusqu'(?:a|au|aux)\b", 4),
+                          _within(r"\bfrom", r"(?:all the way )?(?:through|until)\b", 4)),
 }
 MIN_CRITERIA = 2  # one phrase («entente», «agreement») is too little to classify a need
 
@@ -135,8 +137,9 @@ class LevelChoice:
 
 # What a need rejects («au lieu que chaque centre ait son système», «personne n’exploiterait…», «we don't want a
 # tool of our own»): from the marker to the end of the clause, read as not said.
-_REJECTED = re.compile(r"\b(?:au lieu (?:de|d'|que|qu')|plutot que|plutot qu'|instead of|rather than|personne n[e']|"
-                       r"no one|nobody|(?:do|does|did|would)(?:n't| not)|ne \w+ pas|n'\w+ pas|not)\b[^.;:,!?]*")
+_REJECTED = re.compile(r"\b(?:au lieu (?:de|d'|que|qu')|plutot que|plutot qu'|instead of|rather than|"
+                       r"personne n[e']|sans|without|no one|nobody|(?:do|does|did|would)(?:n't| not)|ne \w+ pas|"
+                       r"n'\w+ pas|not)\b[^.;:,!?]*")
 
 
 def _without_rejected(folded: str) -> str:

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from assistant.intent import OWN_NEED_TERMS, IntentModel, is_follow_up, is_need, need_text, new_terms
+from assistant.intent import (
+    OWN_NEED_TERMS,
+    IntentModel,
+    conversation_context,
+    is_follow_up,
+    is_need,
+    need_text,
+    new_terms,
+)
 from assistant.levels import choose_level, find_cues, level_from_cues, levels_named, steps_named, topic_of
 from assistant.lexical import analyze
 from assistant.load import page_text
@@ -175,10 +183,20 @@ def test_questions_about_the_documents(text):
     assert not is_need(text)
 
 
+def test_a_turn_that_says_it_changes_the_subject_is_read_alone():
+    before = ["Nos citoyens doivent signer leurs demandes"]
+    assert conversation_context("Et pour les entreprises?", before) == before
+    assert conversation_context("Plutôt nos employés", before) == before
+    for new in ("Autre chose : un outil de paie", "Unrelated, we need a payroll tool", "Also, a payroll tool"):
+        assert conversation_context(new, before) == []
+
+
 @pytest.mark.parametrize("text, follow_up", [
     ("et pour les entreprises?", True),
     ("What if two agencies shared it?", True),
     ("And for the regional offices, would the same apply to them as well?", True),
+    ("What about for businesses signing with us?", True),
+    ("We don't want a tool of our own, ideally the one system every public body already uses", True),
     ("Notre ministère cherche une plateforme de gestion des subventions pour ses programmes régionaux", False),
 ])
 def test_follow_ups(text, follow_up):
@@ -188,7 +206,7 @@ def test_follow_ups(text, follow_up):
 def test_a_turn_that_states_a_need_of_its_own_is_matched_alone_one_that_refines_with_the_turn_before():
     before = ["Nos citoyens doivent signer leurs demandes"]
     assert need_text("Et pour les entreprises?", before, 1) == "Nos citoyens doivent signer leurs demandes Et pour " \
-                                                                 "les entreprises?"
+                                                                 "les entreprises? Et pour les entreprises?"
     own = "Et pour grouper nos achats de papier avec d’autres ministères?"
     assert need_text(own, before, OWN_NEED_TERMS) == own
     assert need_text("Un besoin", [], 0) == "Un besoin"  # no conversation: the turn itself
