@@ -84,7 +84,7 @@ def conversation_context(question: str, history: list[str]) -> list[str]:
     return turns[-1:] if turns and is_follow_up(question) and not opens_new_topic else []
 
 
-OWN_NEED_TERMS = 5  # new terms from which a refining turn states a need of its own (chosen on dev follow-ups)
+OWN_NEED_TERMS = 4  # new terms from which a refining turn states a need of its own (chosen on dev follow-ups)
 # Words that carry the conversation, not the need («plutôt», «en fait», «idéalement», «too», «instead», «un outil»),
 # beside the English function words that the index's own French-first analysis keeps («our», «just», «what»).
 _CONVERSATION_WORDS = (*STOPWORDS_EN_PLUS, "plutot", "fait", "finalement", "idealement", "ok", "pis", "genre",
@@ -108,9 +108,7 @@ def new_terms(turn_terms: set[str], context: list[str]) -> set[str]:
 
 
 def need_text(question: str, context: list[str], added_terms: int) -> str:
-    """What a need is matched on: a turn that states a need of its own alone, one that refines («Et pour les
-    entreprises?», «And for our mobile apps too?») with the turn before, its own words counted twice: what it
-    changes must outweigh what it keeps («Et pour les camps de jour?» after daycare places is no longer daycare).
-    `added_terms` counts the uncommon words the turn adds to the conversation (`new_terms`), once the words of
-    sharing are taken out."""
-    return question if not context or added_terms >= OWN_NEED_TERMS else " ".join([*context, question, question])
+    """What a need is matched on: a turn that states a need of its own alone, one that only refines («Et pour les
+    entreprises?», «And for our mobile apps too?») with the turn before. `added_terms` counts the uncommon words
+    the turn adds to the conversation (`new_terms`), once the words of sharing are taken out."""
+    return question if not context or added_terms >= OWN_NEED_TERMS else " ".join([*context, question])

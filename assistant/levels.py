@@ -20,8 +20,9 @@ _BODIES = r"(?:organismes?|ministeres?|ops?|bodies|agencies|ministries|departmen
 
 
 def _within(first: str, then: str, words: int) -> str:
-    """`first`, then `then` at most `words` words later (in one sentence)."""
-    return rf"{first}(?:[^\w.;:?!]+\w+){{0,{words}}}?[^\w.;:?!]+{then}"
+    """`first`, then `then` at most `words` words later (in one sentence). The words between are the `gap`: they
+    may say what is needed («les systèmes de *facturation* appelleraient»), so `topic_of` keeps them."""
+    return rf"{first}(?P<gap>(?:[^\w.;:?!]+\w+){{0,{words}}}?)[^\w.;:?!]+{then}"
 
 
 _EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|ministere|op|direction|equipe|entite|service)\w*|\btous deux|\beach\b"
@@ -39,6 +40,16 @@ _ONE_RUNS = r"(?:would )?(?:build|run|operat|develop|maint|realis|bati|oper|expl
 _RUN_BY = (r"(?:run|operated|built|managed|hosted|developed|offered|provided|maintained|opere|exploite|heberge|gere|"
            r"bati|realise|offert|fourni|maintenu|tenu a jour|tenu)e?s?")
 _OTHERS_USE = r"(?:s'en serv\w*|l'utilis\w*|la consulter|le consulter|use it|using it)"
+_OURS = r"(?:our|notre|nos|its|their|sa|son|ses|leur|leurs)"
+_COPY = r"(?:copie|copy|version|instance|exemplaire|installation|install|clone)s?\b"
+_OURSELVES = (r"(?:ourselves|themselves|itself|independently|separately|nous-memes|eux-memes|lui-meme|"
+              r"de (?:notre|son|leur) (?:bord|cote)|a (?:notre|sa|leur) (?:gout|facon|guise)|on (?:our|its|their) own|"
+              r"a l'interne|in-house|locally|localement|chez (?:nous|eux|lui|soi))")
+# What a thing is, told by its noun: a piece other systems use (a foundation) or a whole system staff use (a solution).
+_PIECE = (r"(?:service|engine|moteur|module|component|composant|layer|couche|platform|plateforme|api|microservice|hub|"
+          r"carrefour|gateway|passerelle|back-end|middleware|connect(?:eu|o)rs?)")
+_WHOLE_SYSTEM = r"(?:system|application|app|solution|tool|portal|systeme|logiciel|outil|portail|progiciel)"
+_ONE_OF = r"(?:same|one|single|un seul|une seule|le meme|la meme|common|central|centrale)"
 _THEIR_NEEDS = r"(?:leurs|their) (?:besoins|needs|demandes|requests|requirements|exigences)"
 _FOR_THEM = r"(?:pour eux|for them|au nom des autres|on (?:their|the others') behalf)"
 _APPS = r"(?:systemes|applications|applis|systems|apps)"
@@ -48,18 +59,27 @@ _KEEPS_RUNNING = (r"(?:continu\w*|garder\w*|keeps?|keeping|continues?|would stil
 
 CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings that evoke it (none for some)
     "several_needs": (), "common_needs": (), "common_business_needs": (),
-    "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"\bfork\w*",
+    "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"\bfork\w*", r"\b(?:clon|recopi|copier|copierait|copierions)\w*",
+                   r"\b(?:take|get|make|prendr\w*|recev\w*|reçu\w*) (?:a |an |une |la |our |notre )?cop(?:y|ie)\b",
+                   rf"\b{_OURS} (?:own |propres? )?{_COPY}", r"\bdiverg\w*", r"\b(?:la|le) sien(?:ne)?\b",
+                   r"separate (?:instance|installation|copy|servers|contracts?)",
                    rf"{_OWN} (?:\w+ )?(?:copie|version|instance|exemplaire|copy)", r"custom\w* (?:it )?separately",
                    r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)",
                    _within(r"\bchacun\w*", r"a (?:sa|leur) (?:facon|guise|maniere)", 4),
                    r"selon (?:ses|leurs) (?:propres )?(?:methodes|regles|besoins|pratiques)",
                    r"(?:sets?|with) (?:its|their) own (?:rules|settings|configuration)", r"in (?:its|their) own way"),
-    "own_version": (_within(_RUNS, _OWN, 4), _within(_EACH, _RUNS, 6),
+    "own_version": (_within(_RUNS, rf"{_OWN}(?! (?:systems?|software|apps?|applications?|front|workflows|sites?|"
+                                   rf"websites?|screens|logiciels|systemes))", 4),
+                    _within(_EACH, _RUNS, 6), _within(_RUNS, _OURSELVES, 4), _within(_OURSELVES, _RUNS, 3),
+                    r"\b(?:nos|our) (?:propres )?serveurs? a nous|on our own (?:servers|cloud|infrastructure)",
                     r"(?:installed|hosted|run) (?:\w+ )?separately", r"chez (?:eux|lui|elle|soi)\b"),
-    "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 3),
+    "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 3), _within(_PAYS, _OURSELVES, 4),
+                  rf"\b(?:{_OWN}|sa|son|chacun\w* (?:sa|son)) (?:\w+ )?(?:licen[cs]es?|contrat|contract|budget)s?\b",
+                  r"\b(?:to maintain and pay|a (?:entretenir|maintenir) (?:et|pis) a payer)\b",
                   rf"{_OWN} (?:\w+ )?{_COSTS}", r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays"),
     "several_bodies": (rf"\b{_FEW} (?:autres )?{_BODIES}", rf"\b{_FEW_EN} (?:other )?{_BODIES}",
-                       rf"\b(?:one|un|une) (?:other|autre) {_PROVIDER}",
+                       rf"\b(?:one|un|une) (?:other|autre) {_PROVIDER}", r"\bpartner\w*", r"\bpartenaires?\b",
+                       r"\bsister (?:agencies|bodies|ministries)",
                        r"(?:partager|share) (?:une|la|one|a single|the same) (?:meme |seule )?"
                        r"(?:instance|solution|copy)"),
     "evolves_for_each": (_within(r"(?:evolu|ajout|adapt|develop|add|improv|amelior)\w*",
@@ -79,13 +99,23 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                               rf"(?:other |autres )?{_BODIES} (?:to )?(?:use|utilis|s'en serv)", 4),
                       rf"(?:d'autres|other) {_BODIES}(?:\W+\w+){{0,8}}?\W+{_OTHERS_USE}",
                       r"continuer\w* (?:de |d')?(?:l')?(?:heberg|exploit|oper)\w*", r"\babonn\w*", r"\bsubscri\w*",
-                      _KEEPS_RUNNING,
+                      _KEEPS_RUNNING, r"\blog (?:in|on) (?:to )?(?:our|their|its)\b",
+                      r"\bse connecter\w* (?:a|sur) (?:notre|nos|leur)\b",
+                      r"\b(?:open|ouvri)\w* (?:des )?(?:accounts|comptes)",
+                      r"\b(?:give|provide|grant|donner|donnerait|donnerions|donne)\w* (?:\w+ ){0,4}?acc(?:ess|es)\b",
+                      r"\b(?:use|utiliser\w*|utiliseraient) (?:our|notre|nos) "
+                      r"(?:instance|system|systeme|platform|plateforme)",
+                      r"\bc'est nous qui\b", r"\bowner and operator\b", r"\b(?:as a|comme) client\b",
+                      r"\b(?:en marche|on our servers|sur nos serveurs)\b",
                       _within(r"\b(?:operat|run|host|heberg|exploit|oper)\w*", _FOR_THEM, 2),
                       r"(?:l'utiliseraient|s'en serviraient) (?:aussi|egalement)",
                       r"would (?:also )?use it (?:too|as well)"),
     "agreement": (r"\bentente\b(?! de paiement)", r"\bagreements?\b", r"\bconventions?\b(?! collective)",
                   r"contrats? de services?", r"service contracts?", r"under (?:a|an) (?:\w+ )?contract",
-                  r"service arrangements?", r"arrangements? de services?"),
+                  r"service arrangements?", r"arrangements? de services?", r"\bcharge[- ]?backs?\b",
+                  r"\b(?:refactur|recharg|rebill)\w*", r"cost[- ]recovery", r"au prorata", r"quote-part",
+                  r"(?:their|leur) (?:share|part)\b", r"\bmou\b", r"memorandum", r"utilisateurs? payants?",
+                  r"paying (?:user|client|customer)s?"),
     "foundation": (r"\bcomposant", r"\bbrique", r"reutilisable", r"\bintegrer\b", r"\bbranch\w+ (?:a|sur|dans)",
                    r"(?:construire|batir) (?:leurs|des|nos) (?:solutions|services|systemes)",
                    r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in", r"\bintegrate\b(?! system)",
@@ -95,7 +125,13 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                    _within(r"sur (?:lequel|laquelle|lesquel\w+|quoi)",
                            r"(?:mont|bat|construi|develop|branch|appui|encod)\w*", 4),
                    _within(r"on (?:which|top of (?:it|which))", r"(?:build|develop|encod|plug|run)\w*", 4),
-                   r"\bembed\w*", r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b"),
+                   r"\bembed\w*", r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b",
+                   r"\b(?:connect|hook|wire|plug)\w* (?:\w+ ){0,3}?(?:in|into|to|on)\b", r"\bexpos\w*",
+                   r"\bon top of\b|\bpar-dessus\b",
+                   _within(r"\b(?:deploy|deploie|deploier)\w*", r"(?:on it|dessus|y\b)", 4),
+                   r"\by deploier\w*", r"\bconsum\w*|\bconsomm\w*",
+                   r"(?:from|a partir de) (?:its|their|ses|leurs) (?:own )?(?:systems|software|apps|applications|front "
+                   r"ends|logiciels|systemes)", _within(rf"\b{_ONE_OF}", rf"{_PIECE}\b", 4)),
     "whole_government": (r"(?:tous|toutes) les (?:solutions|organismes|ministeres)", r"pour l'ensemble\b(?! d)",
                          r"l'ensemble (?:du gouvernement|des ministeres|des organismes|de la communaute)",
                          r"tout (?:le gouv(?:ernement)?\b|l'appareil (?:public|gouvernemental|de l'etat))",
@@ -115,7 +151,12 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
     "complete_solution": (r"\bcomplete?s?\b", r"cle en main", r"tout-en-un", r"all-in-one", r"turnkey",
                           r"de bout en bout", r"end[- ]to[- ]end", r"de a a z", r"du debut a la fin",
                           r"from start to finish", _within(r"\b(?:de|du|des)", r"jusqu'(?:a|au|aux)\b", 4),
-                          _within(r"\bfrom", r"(?:all the way )?(?:through|until)\b", 4)),
+                          _within(r"\b(?:full|entire|whole|finished|ready-made)", rf"{_WHOLE_SYSTEM}\b", 3),
+                          _within(rf"\b{_WHOLE_SYSTEM}", r"(?:finie?|au complet|pret\w* a l'emploi)", 3),
+                          r"ready to (?:use|go)|out of the box|nothing to (?:integrate|build|develop)|"
+                          r"rien a (?:integrer|developper|batir)",
+                          r"\b(?:use|utiliser\w*|utiliseraient) (?:it |l' ?)?directly|utiliserai\w* directement",
+                          _within(rf"\b{_ONE_OF}", rf"{_WHOLE_SYSTEM}\b", 4)),
 }
 MIN_CRITERIA = 2  # one phrase («entente», «agreement») is too little to classify a need
 
@@ -256,5 +297,7 @@ def topic_of(text: str) -> str:
     for cue in (_POOLED, *(cue for cues in CUES.values() for cue in cues)):
         for found in re.finditer(cue, folded):
             start, end = found.span()
-            text = text[:start] + " " * (end - start) + text[end:]
+            kept = found.span("gap") if "gap" in found.re.groupindex and found.group("gap") else (end, end)
+            for blank_start, blank_end in ((start, kept[0]), (kept[1], end)):
+                text = text[:blank_start] + " " * (blank_end - blank_start) + text[blank_end:]
     return display_form(text)

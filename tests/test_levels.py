@@ -206,7 +206,7 @@ def test_follow_ups(text, follow_up):
 def test_a_turn_that_states_a_need_of_its_own_is_matched_alone_one_that_refines_with_the_turn_before():
     before = ["Nos citoyens doivent signer leurs demandes"]
     assert need_text("Et pour les entreprises?", before, 1) == "Nos citoyens doivent signer leurs demandes Et pour " \
-                                                                 "les entreprises? Et pour les entreprises?"
+                                                                 "les entreprises?"
     own = "Et pour grouper nos achats de papier avec d’autres ministères?"
     assert need_text(own, before, OWN_NEED_TERMS) == own
     assert need_text("Un besoin", [], 0) == "Un besoin"  # no conversation: the turn itself
