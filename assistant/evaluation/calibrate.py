@@ -13,6 +13,7 @@ probabilities from `fit.probabilities`, the function that serves.
 """
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -61,12 +62,13 @@ def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0,
 Case = tuple[LabelledNeed, list[str], np.ndarray]  # a need, the record ids, their features (one row each)
 
 
-def best_threshold(tops: list[tuple[str, float, list[str]]]) -> float:
+def best_threshold(tops: list[tuple[str, float, list[str]]], weights: list[float] | None = None) -> float:
     """tops: (the record ranked first, its probability, the acceptable ids). The cut that gets most verdicts
-    right; of the cuts that tie, the middle one."""
-    def right(cut: float) -> int:
-        return sum(verdict_correct(record if probability >= cut else None, acceptable)
-                   for record, probability, acceptable in tops)
+    right (each weighing its `weights`, 1 by default); of the cuts that tie, the middle one."""
+    def right(cut: float) -> float:
+        return sum(weight * verdict_correct(record if probability >= cut else None, acceptable)
+                   for (record, probability, acceptable), weight in zip(tops, weights or [1.0] * len(tops),
+                                                                        strict=True))
 
     cuts = sorted({round(probability, 4) for _, probability, _ in tops} | {1.0})
     scores = [right(cut) for cut in cuts]
@@ -129,14 +131,16 @@ def read_cases(runs: list[Run], needs: Callable[[LabelledNeed], bool], examples:
             for case in gather(run, [need for need in run_needs if needs(need)], run.exemplars(texts, records))]
 
 
-def fit_cases(cases: list[Case], embedder: str, examples: list[Exemplar], fitted_on: str) -> Calibration:
-    """The logistic model over these cases' pairs, and the threshold that gets most of their verdicts right."""
+def fit_cases(cases: list[Case], embedder: str, examples: list[Exemplar], fitted_on: str,
+              case_weights: list[float] | None = None) -> Calibration:
+    """The logistic model over these cases' pairs, and the threshold that gets most of their verdicts right
+    (each case weighing its `case_weights`)."""
     rows = np.concatenate([case_rows for _, _, case_rows in cases])
     labels = np.array([rid in need.acceptable for need, ids, _ in cases for rid in ids], dtype=float)
     mean, scale, weights, bias = fit_logistic(rows, labels)
     fitted = Calibration(embedder=embedder, features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(),
                          weights=weights.tolist(), bias=bias, threshold=0.0, exemplars=examples, fitted_on=fitted_on)
-    fitted.threshold = best_threshold([top_of(case, fitted) for case in cases])
+    fitted.threshold = best_threshold([top_of(case, fitted) for case in cases], case_weights)
     return fitted
 
 
@@ -162,13 +166,22 @@ def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None
         raise NoDevelopmentCases("le jeu étiqueté n’a aucun cas de développement (split: dev)")
     fitted = fit_cases(dev, engine.embedder_name, examples,
                        f"{len(dev)} cases of the development half of the labelled set"
-                       + (" (Québec and grown catalogues)" if grown is not None else ""))
+                       + (" (Québec and grown catalogues)" if grown is not None else ""),
+                       catalogue_weights(dev, labelled))
     fitted.intent = fit_intent(labelled, engine)
     outcomes = [outcome for case in held_out for outcome in listed_outcomes(case, fitted)]
     fitted.held_out_ece = expected_calibration_error(outcomes)
     fitted.bands = band_measures(outcomes, fitted.threshold)
     save_calibration(fitted, engine.settings.calibration_path or packaged_calibration_file())
     return fitted
+
+
+def catalogue_weights(cases: list[Case], labelled: LabelledSet) -> list[float]:
+    """Each catalogue's cases weigh as much in all as the other's: the threshold serves both, not the one with
+    more labelled needs (the Québec needs outnumber the grown catalogue's four to one)."""
+    grown = {need.id for need in labelled.grown}
+    counts = Counter(case[0].id in grown for case in cases)
+    return [1.0 / counts[case[0].id in grown] for case in cases]
 
 
 def cross_validate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None, folds: int = 5,
