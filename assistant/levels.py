@@ -25,8 +25,10 @@ def _within(first: str, then: str, words: int) -> str:
     return rf"{first}(?P<gap>(?:[^\w.;:?!]+\w+){{0,{words}}}?)[^\w.;:?!]+{then}"
 
 
-_EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|ministere|op|direction|equipe|entite|service)\w*|\btous deux|\beach\b"
-         r"|\bseparately)")
+_EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|ministere|op|direction|equipe|entite|service)\w*|\btous deux|"
+         r"\bseparately|"
+         r"\beach (?:of (?:them|the|us)\b|(?:\w+ ){0,2}?(?:agenc|bod|ministr|department|office|region|partner|"
+         r"organi[sz]ation|branch|directorate|unit|team|site|one)\w*))")
 _OWN = r"(?:(?:sa|son|ses|leurs?) propres?|(?:its|their) own)"
 _RUNS = (r"\b(?:install|heberg|oper|exploit|entret|maint(?:ain|ient|iendr|enir|enance)|parametr|configur|deploy|host|"
          r"run|set up|sets up|customi[sz]|buy|achet|acquer|acquier|partirai)\w*")
@@ -41,10 +43,11 @@ _RUN_BY = (r"(?:run|operated|built|managed|hosted|developed|offered|provided|mai
            r"bati|realise|offert|fourni|maintenu|tenu a jour|tenu)e?s?")
 _OTHERS_USE = r"(?:s'en serv\w*|l'utilis\w*|la consulter|le consulter|use it|using it)"
 _OURS = r"(?:our|notre|nos|its|their|sa|son|ses|leur|leurs)"
-_COPY = r"(?:copie|copy|version|instance|exemplaire|installation|install|clone)s?\b"
+_COPY = r"(?:copie|copy|version|instance|exemplaire|installation|install|clone|branch|branche)s?\b"
+_OWN_COPY = r"(?:copie|copy|version|clone|branch|branche)s?\b"  # without «own», an instance may be the one others use
 _OURSELVES = (r"(?:ourselves|themselves|itself|independently|separately|nous-memes|eux-memes|lui-meme|"
               r"de (?:notre|son|leur) (?:bord|cote)|a (?:notre|sa|leur) (?:gout|facon|guise)|on (?:our|its|their) own|"
-              r"a l'interne|in-house|locally|localement|chez (?:nous|eux|lui|soi))")
+              r"a l'interne|in-house|locally|localement|chez (?:eux|lui|soi))")
 # What a thing is, told by its noun: a piece other systems use (a foundation) or a whole system staff use (a solution).
 _PIECE = (r"(?:service|engine|moteur|module|component|composant|layer|couche|platform|plateforme|api|microservice|hub|"
           r"carrefour|gateway|passerelle|back-end|middleware|connect(?:eu|o)rs?)")
@@ -52,16 +55,18 @@ _WHOLE_SYSTEM = r"(?:system|application|app|solution|tool|portal|systeme|logicie
 _ONE_OF = r"(?:same|one|single|un seul|une seule|le meme|la meme|common|central|centrale)"
 _THEIR_NEEDS = r"(?:leurs|their) (?:besoins|needs|demandes|requests|requirements|exigences)"
 _FOR_THEM = r"(?:pour eux|for them|au nom des autres|on (?:their|the others') behalf)"
-_APPS = r"(?:systemes|applications|applis|systems|apps)"
+_APPS = r"(?:systemes|applications|applis|solutions|systems|apps)"
 _CALLS = r"(?:appel(?:er|l)|call|interrog|query|queri|transmet|send|submit|soumet)\w*"  # a system calling it
 _KEEPS_RUNNING = (r"(?:continu\w*|garder\w*|keeps?|keeping|continues?|would still|resteri\w*|resterai\w*|demeureri\w*)"
                   r"(?:\W+\w+){0,3}?\W+(?:run|operat|evolv|maint|host|heberg|exploit|oper|assur|responsables?)\w*")
 
 CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings that evoke it (none for some)
     "several_needs": (), "common_needs": (), "common_business_needs": (),
-    "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"\bfork\w*", r"\b(?:clon|recopi|copier|copierait|copierions)\w*",
+    "duplicated": (r"dupliqu\w*", r"duplicat\w*", r"\bfork\w*",
+                   r"\b(?:clon|recopi|copier|copierait|copierions)\w*",
                    r"\b(?:take|get|make|prendr\w*|recev\w*|reçu\w*) (?:a |an |une |la |our |notre )?cop(?:y|ie)\b",
-                   rf"\b{_OURS} (?:own |propres? )?{_COPY}", r"\bdiverg\w*", r"\b(?:la|le) sien(?:ne)?\b",
+                   rf"\b{_OURS} (?:own |propres? ){_COPY}", rf"\b{_OURS} {_OWN_COPY}", r"\bdiverg\w*",
+                   r"\b(?:la|le) sien(?:ne)?\b",
                    r"separate (?:instance|installation|copy|servers|contracts?)",
                    rf"{_OWN} (?:\w+ )?(?:copie|version|instance|exemplaire|copy)", r"custom\w* (?:it )?separately",
                    r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)",
@@ -72,14 +77,17 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                                    rf"websites?|screens|logiciels|systemes))", 4),
                     _within(_EACH, _RUNS, 6), _within(_RUNS, _OURSELVES, 4), _within(_OURSELVES, _RUNS, 3),
                     r"\b(?:nos|our) (?:propres )?serveurs? a nous|on our own (?:servers|cloud|infrastructure)",
-                    r"(?:installed|hosted|run) (?:\w+ )?separately", r"chez (?:eux|lui|elle|soi)\b"),
+                    r"(?:installed|hosted|run) (?:\w+ )?separately", _within(_RUNS, r"chez (?:eux|lui|elle|soi)\b", 4)),
     "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 3), _within(_PAYS, _OURSELVES, 4),
                   rf"\b(?:{_OWN}|sa|son|chacun\w* (?:sa|son)) (?:\w+ )?(?:licen[cs]es?|contrat|contract|budget)s?\b",
                   r"\b(?:to maintain and pay|a (?:entretenir|maintenir) (?:et|pis) a payer)\b",
                   rf"{_OWN} (?:\w+ )?{_COSTS}", r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays"),
     "several_bodies": (rf"\b{_FEW} (?:autres )?{_BODIES}", rf"\b{_FEW_EN} (?:other )?{_BODIES}",
-                       rf"\b(?:one|un|une) (?:other|autre) {_PROVIDER}", r"\bpartner\w*", r"\bpartenaires?\b",
-                       r"\bsister (?:agencies|bodies|ministries)",
+                       rf"\b(?:one|un|une) (?:other|autre) {_PROVIDER}",
+                       rf"\b(?:{_FEW}|{_FEW_EN}) (?:\w+ )?(?:partners|partenaires)\b",
+                       r"\bpartner (?:agencies|bodies|ministries|organi[sz]ations)",
+                       r"\b(?:organismes|ministeres|societes d'etat) partenaires",
+                       r"\b(?:each|chaque) (?:partner|partenaire)", r"\bsister (?:agencies|bodies|ministries)",
                        r"(?:partager|share) (?:une|la|one|a single|the same) (?:meme |seule )?"
                        r"(?:instance|solution|copy)"),
     "evolves_for_each": (_within(r"(?:evolu|ajout|adapt|develop|add|improv|amelior)\w*",
@@ -106,14 +114,18 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                       r"\b(?:use|utiliser\w*|utiliseraient) (?:our|notre|nos) "
                       r"(?:instance|system|systeme|platform|plateforme)",
                       r"\bc'est nous qui\b", r"\bowner and operator\b", r"\b(?:as a|comme) client\b",
-                      r"\b(?:en marche|on our servers|sur nos serveurs)\b",
+                      r"\ben marche\b", r"\b(?:le|la) notre\b", r"\bpasser\w* par (?:notre|nos)\b",
+                      r"(?:hebergement|hosting) (?:would )?(?:rest|stay|remain|demeur)\w* (?:chez nous|with us)",
+                      r"\bused by us and\b|\butilisee? par nous(?: et|,)",
                       _within(r"\b(?:operat|run|host|heberg|exploit|oper)\w*", _FOR_THEM, 2),
                       r"(?:l'utiliseraient|s'en serviraient) (?:aussi|egalement)",
                       r"would (?:also )?use it (?:too|as well)"),
-    "agreement": (r"\bentente\b(?! de paiement)", r"\bagreements?\b", r"\bconventions?\b(?! collective)",
+    "agreement": (r"\bentente\b(?! de (?:paiement|confidentialite))",
+                  r"(?<!licen[cs]e )\bagreements?\b", r"\bconventions?\b(?! collective)",
                   r"contrats? de services?", r"service contracts?", r"under (?:a|an) (?:\w+ )?contract",
                   r"service arrangements?", r"arrangements? de services?", r"\bcharge[- ]?backs?\b",
-                  r"\b(?:refactur|recharg|rebill)\w*", r"cost[- ]recovery", r"au prorata", r"quote-part",
+                  r"\b(?:refactur|rebill)\w*", r"\brecharg\w* (?:them|their|les|leur)\b", r"cost[- ]recovery",
+                  r"au prorata", r"quote-part",
                   r"(?:their|leur) (?:share|part)\b", r"\bmou\b", r"memorandum", r"utilisateurs? payants?",
                   r"paying (?:user|client|customer)s?"),
     "foundation": (r"\bcomposant", r"\bbrique", r"reutilisable", r"\bintegrer\b", r"\bbranch\w+ (?:a|sur|dans)",
@@ -125,13 +137,17 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                    _within(r"sur (?:lequel|laquelle|lesquel\w+|quoi)",
                            r"(?:mont|bat|construi|develop|branch|appui|encod)\w*", 4),
                    _within(r"on (?:which|top of (?:it|which))", r"(?:build|develop|encod|plug|run)\w*", 4),
-                   r"\bembed\w*", r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b",
+                   r"\bembed\w*", r"\by branch\w*",
+                   r"(?:pourrai\w*|could|can) (?:\w+ ){0,2}?(?:appeler|call|interroger|query)\b",
+                   r"\b(?:consum|consomm)\w* (?:\w+ ){0,3}?(?:services?|api|donnees|data)\b",
+                   r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b",
                    r"\b(?:connect|hook|wire|plug)\w* (?:\w+ ){0,3}?(?:in|into|to|on)\b", r"\bexpos\w*",
                    r"\bon top of\b|\bpar-dessus\b",
                    _within(r"\b(?:deploy|deploie|deploier)\w*", r"(?:on it|dessus|y\b)", 4),
-                   r"\by deploier\w*", r"\bconsum\w*|\bconsomm\w*",
-                   r"(?:from|a partir de) (?:its|their|ses|leurs) (?:own )?(?:systems|software|apps|applications|front "
-                   r"ends|logiciels|systemes)", _within(rf"\b{_ONE_OF}", rf"{_PIECE}\b", 4)),
+                   r"\by deploier\w*", r"\bpubli\w* (?:and|et) (?:consum|consomm)\w*",
+                   r"(?:from|a partir de) (?:its|their|ses|leurs) (?:own |propres )?"
+                   r"(?:systems|software|apps|applications|"
+                   r"front ends|logiciels|systemes|interfaces)", _within(rf"\b{_ONE_OF}", rf"{_PIECE}\b", 4)),
     "whole_government": (r"(?:tous|toutes) les (?:solutions|organismes|ministeres)", r"pour l'ensemble\b(?! d)",
                          r"l'ensemble (?:du gouvernement|des ministeres|des organismes|de la communaute)",
                          r"tout (?:le gouv(?:ernement)?\b|l'appareil (?:public|gouvernemental|de l'etat))",
@@ -151,14 +167,18 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
     "complete_solution": (r"\bcomplete?s?\b", r"cle en main", r"tout-en-un", r"all-in-one", r"turnkey",
                           r"de bout en bout", r"end[- ]to[- ]end", r"de a a z", r"du debut a la fin",
                           r"from start to finish", _within(r"\b(?:de|du|des)", r"jusqu'(?:a|au|aux)\b", 4),
-                          _within(r"\b(?:full|entire|whole|finished|ready-made)", rf"{_WHOLE_SYSTEM}\b", 3),
+                          _within(r"\b(?:full|entire|whole|finished|ready-made|tout le|toute la|toute l)",
+                                  rf"{_WHOLE_SYSTEM}\b", 3), r"\b(?:toute faite|tout fait|ready-made)\b",
+                          r"\b(?:onboard|enrol+|inscri\w*) (?:\w+ ){0,3}?(?:onto|into|in|on|dans|sur) "
+                          r"(?:the|le|la|leur|its)\b",
                           _within(rf"\b{_WHOLE_SYSTEM}", r"(?:finie?|au complet|pret\w* a l'emploi)", 3),
                           r"ready to (?:use|go)|out of the box|nothing to (?:integrate|build|develop)|"
                           r"rien a (?:integrer|developper|batir)",
                           r"\b(?:use|utiliser\w*|utiliseraient) (?:it |l' ?)?directly|utiliserai\w* directement",
-                          _within(rf"\b{_ONE_OF}", rf"{_WHOLE_SYSTEM}\b", 4)),
+                          _within(rf"\b{_ONE_OF}", rf"{_WHOLE_SYSTEM}\b", 5)),
 }
-MIN_CRITERIA = 2  # one phrase («entente», «agreement») is too little to classify a need
+MIN_CRITERIA = 2  # one phrase is too little to classify a need («plusieurs organismes», «un seul outil»)...
+WHO_RUNS_IT = ("duplicated", "own_version", "own_costs", "provider_runs", "agreement")  # ...unless it says who runs it
 
 
 @dataclass
@@ -180,7 +200,7 @@ class LevelChoice:
 # tool of our own»): from the marker to the end of the clause, read as not said.
 _REJECTED = re.compile(r"\b(?:au lieu (?:de|d'|que|qu')|plutot que|plutot qu'|instead of|rather than|"
                        r"personne n[e']|sans|without|no one|nobody|(?:do|does|did|would)(?:n't| not)|ne \w+ pas|"
-                       r"n'\w+ pas|not)\b[^.;:,!?]*")
+                       r"n'\w+ pas|not|pas (?:une?|de|d'|des))\b[^.;:,!?]*")
 
 
 def _without_rejected(folded: str) -> str:
@@ -210,12 +230,14 @@ def _votes(cues: list[CueMatch]) -> dict[int, int]:
 
 
 def level_from_cues(cues: list[CueMatch]) -> int | None:
-    """The level whose criteria the need evokes most, if at least two of them; None when fewer are evoked
+    """The level whose criteria the need evokes most, if at least two of them (or one that says who would run it
+    and for whom: each body its own copy, or one body for others under an agreement); None when fewer are evoked
     or two levels tie."""
     votes = _votes(cues)
     best = max(votes.values())
     leaders = [level for level, count in votes.items() if count == best]
-    return leaders[0] if best >= MIN_CRITERIA and len(leaders) == 1 else None
+    settling = best >= MIN_CRITERIA or any(cue.criterion.key in WHO_RUNS_IT for cue in cues)
+    return leaders[0] if best and settling and len(leaders) == 1 else None
 
 
 def open_levels(cues: list[CueMatch]) -> list[int]:

@@ -84,6 +84,9 @@ def test_the_deck_follows_the_documents_folder_and_its_own_setting(tmp_path):
     ("A shared engine on which any department could build its own online forms, offered to all by one agency", 3),
     ("Un système de gestion des plaintes complet, le même pour tout le gouv, opéré par un seul organisme", 4),
     ("Each regional office would pay for its licence out of its own budget and host it on its own servers", 1),
+    # one cue that says who would run it and for whom is enough
+    ("Il nous faudrait une entente avec le ministère qui l'héberge déjà", 2),
+    ("each regional office would just keep its own copy", 1),
     # what the need rejects is not read as said
     ("Au lieu que chaque ministère ait sa propre copie, un seul système complet pour tous les ministères", 4),
     ("Personne ne l'exploiterait pour les autres : chaque organisme installe sa copie et en assume seul les frais", 1),
@@ -93,7 +96,7 @@ def test_need_wording_gives_its_level(need, level):
 
 
 @pytest.mark.parametrize("need", [
-    "Il nous faudrait une entente",  # one weak cue only
+    "Plusieurs organismes ont le même besoin",  # one cue that does not say who would run it
     "each agency would run its own copy, two agencies under an agreement",  # levels 1 and 2 tie at two
     "offert a tous les ministeres par un fournisseur designe",  # levels 3 and 4 tie
     "Nous cherchons un outil de gestion des plaintes",  # no cue at all
@@ -105,7 +108,7 @@ def test_too_little_or_tied_evidence_gives_no_level(need):
 @pytest.mark.parametrize("need, still_open", [
     ("offert a tous les ministeres par un fournisseur designe", [3, 4]),  # government-wide: foundation or solution?
     ("each agency would run its own copy, two agencies under an agreement", [1, 2]),
-    ("Il nous faudrait une entente", [1, 2, 3, 4]),  # one weak cue: every level is still open
+    ("Plusieurs organismes ont le même besoin", [1, 2, 3, 4]),  # one weak cue: every level is still open
     ("Nous cherchons un outil de gestion des plaintes", [1, 2, 3, 4]),
 ])
 def test_a_level_left_open_names_the_levels_still_in_play(need, still_open):
