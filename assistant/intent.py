@@ -36,7 +36,8 @@ _NEW_TOPIC = re.compile(r"^\W*(?:autre (?:chose|affaire|sujet|question)|nouve(?:
                         r"on another note|by the way|(?:also|aussi|sinon|otherwise)\s*[,:])")
 # Words that amend what was said before, wherever they stand («idéalement…», «we don't want…, rather…»).
 _AMENDING = re.compile(r"\b(?:plutot|instead|rather|idealement|ideally|finalement|en fait|actually|"
-                       r"(?:do|does)(?:n't| not) want|ne veu\w* pas|pas besoin|the same|la meme|le meme)\b")
+                       r"(?:do|does)(?:n't| not) want|ne veu\w* pas|pas besoin|the same|la meme|le meme|same thing|"
+                       r"meme chose)\b")
 
 
 class IntentModel(BaseModel):

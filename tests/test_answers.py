@@ -15,14 +15,14 @@ from assistant import AskError, Engine, Filters, Settings
 from assistant.evaluation import load_labelled_set, run_evaluation
 
 # Floors on the held-out half of eval/labelled-set.yaml (never fitted on), a little under today's figures (README):
-# a regression guard, not the issue's targets, which these decisions do not reach yet.
+# a regression guard, not the issues' targets, which these decisions do not all reach yet.
 HELD_OUT_FLOORS = {
-    "quebec": {"verdict_accuracy": 0.8, "no_match_accuracy": 0.8, "level_accuracy": 0.83, "hit@3": 0.9,
-               "ece_at_most": 0.05},
+    "quebec": {"verdict_accuracy": 0.85, "no_match_accuracy": 0.85, "level_accuracy": 0.85,
+               "no_match_level_accuracy": 0.8, "hit@3": 0.9, "ece_at_most": 0.05},
     "grown": {"verdict_accuracy": 0.72, "no_match_accuracy": 0.82, "hit@3": 0.9, "ece_at_most": 0.08},
 }
 DOCUMENTS_FLOOR = 0.85  # document questions: every labelled fact quoted with its page (issue 15)
-FOLLOW_UPS_FLOOR = 0.6  # the verdict after a refining turn (12 held-out cases: one case is 0.083)
+FOLLOW_UPS_FLOOR = 0.65  # the verdict after a refining turn (47 held-out cases: one case is 0.021)
 
 
 @pytest.fixture(scope="module")

@@ -61,9 +61,19 @@ def test_no_match_precision_and_recall():
     assert figures["no_match_accuracy"] == 0.5
 
 
+def test_level_accuracy_for_needs_nothing_meets_counts_only_those_with_a_level_labelled():
+    settled_right = case(id="n1", acceptable=[], named=None, expected_level=2, found_level=2)
+    settled_left_open = case(id="n2", acceptable=[], named=None, expected_level=4, found_level=None)
+    unsettled = case(id="n3", acceptable=[], named=None, expected_level=None, found_level=None)
+    met = case(id="n4", expected_level=3, found_level=1)  # a record meets it: the record's level, not counted here
+    figures = need_figures([settled_right, settled_left_open, unsettled, met])
+    assert figures["no_match_level_accuracy"] == 0.5 and figures["level_accuracy"] == 0.333
+
+
 def test_a_system_that_takes_no_decision_gets_not_applicable_rather_than_zero():
     figures = need_figures([case()], decides_level=False, decides_no_match=False, shows_fit=False)
     assert figures["level_accuracy"] is None and figures["no_match_recall"] is None
+    assert figures["no_match_level_accuracy"] is None
     assert figures["brier"] is None and figures["ece"] is None and figures["fitting_precision"] is None
     assert figures["verdict_accuracy"] == 1.0
 

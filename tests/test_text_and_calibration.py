@@ -162,6 +162,13 @@ def test_best_threshold_takes_the_middle_of_tied_cuts():
     assert best_threshold(tied) == 0.6
 
 
+def test_best_threshold_weighs_each_case_as_told():
+    # Three needs of one catalogue (two that nothing meets, one met at 0.9), one of the other met at 0.5.
+    tops = [("a", 0.5, []), ("b", 0.5, []), ("c", 0.9, ["c"]), ("x", 0.5, ["x"])]
+    assert best_threshold(tops) == 0.9  # by count: three right of four
+    assert best_threshold(tops, [1 / 3, 1 / 3, 1 / 3, 1.0]) == 0.5  # each catalogue weighing as much as the other
+
+
 def test_units_keep_each_box_of_a_slide_apart_and_join_a_wrapped_sentence():
     slide = ("Étape 1\nRepérer un actif existant qui comble\nle besoin\nSi oui, joindre l’organisme\nresponsable\n"
              "Étape 2\nVérifier si d’autres organismes ont :\n• Des besoins semblables\n• Une initiative semblable")
