@@ -115,6 +115,13 @@ def calibration_text(path: Path | None) -> str:
     return resources.files("assistant").joinpath(PACKAGED_CALIBRATION).read_text(encoding="utf-8")
 
 
+def exemplar_vectors_file(path: Path | None) -> Path:
+    """The labelled needs' vectors, saved by calibration beside the calibrations file (the settings', else the
+    package's), so that no start embeds them again."""
+    calibrations = path or Path(str(resources.files("assistant").joinpath(PACKAGED_CALIBRATION)))
+    return calibrations.with_suffix(".vectors.npz")
+
+
 def load_calibration(embedder: str, path: Path | None = None) -> Calibration | None:
     """The calibration for this embedder, or None when there is none or it was fitted on other features (the
     figures would mean nothing)."""

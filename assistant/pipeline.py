@@ -15,7 +15,7 @@ from assistant.catalogue import read_record
 from assistant.compose import CitationList, compose_information, compose_need
 from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
-from assistant.fit import Calibration, features, load_calibration, probabilities
+from assistant.fit import Calibration, exemplar_vectors_file, features, load_calibration, probabilities
 from assistant.index import document_terms_path, last_good, last_good_folder
 from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text, new_terms
 from assistant.labels import Language
@@ -82,7 +82,8 @@ class Pipeline:
         labelled = calibration.exemplars if calibration else []
         exemplars = Exemplars.embed([e.text for e in labelled], [e.records for e in labelled],
                                     [record.id for record in profiles.records], retriever.embedder,
-                                    index / f"exemplars-{settings.collection}.npz")
+                                    index / f"exemplars-{settings.collection}.npz",
+                                    exemplar_vectors_file(settings.calibration_path))
         catalogue = np.empty(len(profiles.records), dtype=object)
         catalogue[:] = profiles.records
         return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars,

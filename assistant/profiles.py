@@ -257,24 +257,31 @@ class RecordProfiles:
         return keep
 
 
-def cached_vectors(embedder: Embedder, texts: list[str], cache: Path) -> np.ndarray:
-    """The texts' unit vectors: those of texts already in the cache (by content hash, for this embedder) read back,
-    only the others embedded (one changed record costs its own few texts, not the catalogue's). The cache is
-    replaced whole (written beside, then renamed), so a reader never sees half of one."""
-    hashes = [sha256_hex(f"{embedder.name}\n{text}") for text in texts]
-    known: dict[str, np.ndarray] = {}
+def _saved_vectors(path: Path | None) -> dict[str, np.ndarray]:
+    if path is None:
+        return {}
     try:
-        with np.load(cache) as saved:
-            known = dict(zip(saved["hashes"].tolist(), saved["vectors"], strict=True))
+        with np.load(path) as saved:
+            return dict(zip(saved["hashes"].tolist(), saved["vectors"], strict=True))
     except (OSError, KeyError, ValueError):
-        pass
+        return {}
+
+
+def cached_vectors(embedder: Embedder, texts: list[str], cache: Path, seed: Path | None = None) -> np.ndarray:
+    """The texts' unit vectors: those of texts already in the cache or in `seed` (a read-only cache shipped
+    beside it: the labelled needs' vectors) read back by content hash, for this embedder, only the others
+    embedded (one changed record costs its own few texts, not the catalogue's). The cache is replaced whole
+    (written beside, then renamed), so a reader never sees half of one."""
+    hashes = [sha256_hex(f"{embedder.name}\n{text}") for text in texts]
+    cached = _saved_vectors(cache)
+    known = _saved_vectors(seed) | cached
     missing = dict(pair for pair in zip(hashes, texts, strict=True) if pair[0] not in known)
     if missing:
         embedded = np.asarray(embedder.embed_documents(list(missing.values())), dtype=np.float32)
         known |= dict(zip(missing, _unit(embedded.reshape(len(missing), embedder.dimension)), strict=True))
     vectors = (np.stack([known[digest] for digest in hashes]) if hashes
                else np.zeros((0, embedder.dimension), dtype=np.float32))
-    if missing or len(known) != len(set(hashes)):  # new texts, or texts no longer asked for: rewritten
+    if missing or set(cached) - set(hashes):  # new texts, or texts no longer asked for: rewritten
         cache.parent.mkdir(parents=True, exist_ok=True)
         staging = cache.with_name(f"{cache.name}.{os.getpid()}-{threading.get_ident()}.npz")  # one per writer
         np.savez(staging, hashes=np.asarray(hashes, dtype=str), vectors=vectors)
@@ -298,12 +305,12 @@ class Exemplars:
 
     @classmethod
     def embed(cls, texts: list[str], records: list[list[str]], catalogue: list[str], embedder: Embedder,
-              cache: Path) -> "Exemplars":
+              cache: Path, seed: Path | None = None) -> "Exemplars":
         """`records[i]`: the ids that met `texts[i]`; `catalogue`: the record ids in row order (ids it lacks are
         skipped)."""
         row = {record_id: i for i, record_id in enumerate(catalogue)}
         pairs = [(row[rid], i) for i, ids in enumerate(records) for rid in ids if rid in row]
-        vectors = cached_vectors(embedder, texts, cache) if texts else np.zeros((0, embedder.dimension))
+        vectors = cached_vectors(embedder, texts, cache, seed) if texts else np.zeros((0, embedder.dimension))
         pair_rows, pair_exemplars = (np.asarray(pairs, dtype=np.int64).T if pairs
                                      else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
         return cls(list(texts), vectors, pair_rows, pair_exemplars,

@@ -93,6 +93,22 @@ def test_vectors_come_from_the_cache_when_the_texts_are_the_same(embedder, tmp_p
         RecordProfiles.build(changed, embedder, TermCounts.of_texts(DOCUMENTS), cache)
 
 
+def test_labelled_needs_vectors_shipped_beside_the_calibration_are_read_not_embedded(embedder, tmp_path, monkeypatch):
+    texts = ["Verser le salaire des employés", "Réserver une salle de réunion"]
+    shipped = tmp_path / "calibration.vectors.npz"
+    first = Exemplars.embed(texts, [["paie"], []], ["paie"], embedder, shipped)  # what calibration saves
+
+    def refuse(texts):
+        raise AssertionError("embedded again")
+
+    monkeypatch.setattr(embedder, "embed_documents", refuse)
+    index_cache = tmp_path / "index" / "exemplars.npz"  # a new index: nothing of its own yet
+    again = Exemplars.embed(texts, [["paie"], []], ["paie"], embedder, index_cache, seed=shipped)
+    assert np.array_equal(first.vectors, again.vectors) and not index_cache.exists()  # nothing new to keep
+    with pytest.raises(AssertionError, match="embedded again"):  # a need the shipped file lacks is embedded
+        Exemplars.embed([*texts, "Un autre besoin"], [["paie"], [], []], ["paie"], embedder, index_cache, seed=shipped)
+
+
 def test_one_changed_record_embeds_only_its_own_texts(embedder, tmp_path, monkeypatch):
     cache = tmp_path / "profiles.npz"
     RecordProfiles.build(RECORDS, embedder, TermCounts.of_texts(DOCUMENTS), cache)

@@ -52,4 +52,5 @@ def test_the_wheel_installed_in_a_fresh_venv_answers_a_need(tmp_path):
     run([command, "ingest", "--quiet"], env=environment, cwd=home)
     answer = json.loads(run([command, "ask", "--json", "Nos citoyens doivent se connecter à notre portail de façon "
                              "sécurisée"], env=environment, cwd=home).stdout)
-    assert answer["verdict"] == "existing_asset" and "sag" in [asset["id"] for asset in answer["assets"]]
+    listed = [asset["id"] for asset in answer["assets"]]
+    assert answer["verdict"] in ("existing_asset", "similar_initiative") and listed[0] in ("sag", "sqin"), listed

@@ -33,10 +33,11 @@ from assistant.fit import (
     Exemplar,
     band_lowers,
     band_of,
+    exemplar_vectors_file,
     probabilities,
 )
 from assistant.intent import IntentModel
-from assistant.profiles import Exemplars
+from assistant.profiles import Exemplars, cached_vectors
 
 
 def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0,
@@ -173,6 +174,9 @@ def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None
     fitted.held_out_ece = expected_calibration_error(outcomes)
     fitted.bands = band_measures(outcomes, fitted.threshold)
     save_calibration(fitted, engine.settings.calibration_path or packaged_calibration_file())
+    # The exemplars' vectors, saved beside it for this embedder (another embedder's are embedded at its start).
+    cached_vectors(get_embedder(engine.settings.embedder), [example.text for example in examples],
+                   exemplar_vectors_file(engine.settings.calibration_path))
     return fitted
 
 
