@@ -33,7 +33,10 @@ _OWN = r"(?:(?:sa|son|ses|leurs?) propres?|(?:its|their) own)"
 _RUNS = (r"\b(?:install|heberg|oper|exploit|entret|maint(?:ain|ient|iendr|enir|enance)|parametr|configur|deploy|host|"
          r"run|set up|sets up|customi[sz]|buy|achet|acquer|acquier|partirai)\w*")
 _PAYS = r"(?:pai|pay|paid|financ|assum|absorb|cover|bear|defray)\w*"
-_ALONE = rf"(?:{_OWN}|seul\w*|alone|by itself|de (?:son|leur) (?:propre )?cote|on (?:its|their) own)"
+_OURSELVES = (r"(?:ourselves|themselves|itself|independently|separately|nous-memes|eux-memes|lui-meme|"
+              r"de (?:notre|son|leur) (?:bord|cote)|a (?:notre|sa|leur) (?:gout|facon|guise)|on (?:our|its|their) own|"
+              r"a l'interne|in-house|locally|localement|chez (?:eux|lui|soi))")
+_ALONE = rf"(?:{_OWN}|seul\w*|alone|by itself|de (?:son|leur) propre cote|{_OURSELVES})"
 _COSTS = r"(?:couts?|frais|factures?|licences?|costs?|bills?|fees|licen[cs]es?)"
 _SINGLE = r"(?:un seul|une seule|a single|one)"
 _PROVIDER = (r"(?:organismes?|fournisseurs?|providers?|bod(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|ministeres?|"
@@ -45,9 +48,6 @@ _OTHERS_USE = r"(?:s'en serv\w*|l'utilis\w*|la consulter|le consulter|use it|usi
 _OURS = r"(?:our|notre|nos|its|their|sa|son|ses|leur|leurs)"
 _COPY = r"(?:copie|copy|version|instance|exemplaire|installation|install|clone|branch|branche)s?\b"
 _OWN_COPY = r"(?:copie|copy|version|clone|branch|branche)s?\b"  # without «own», an instance may be the one others use
-_OURSELVES = (r"(?:ourselves|themselves|itself|independently|separately|nous-memes|eux-memes|lui-meme|"
-              r"de (?:notre|son|leur) (?:bord|cote)|a (?:notre|sa|leur) (?:gout|facon|guise)|on (?:our|its|their) own|"
-              r"a l'interne|in-house|locally|localement|chez (?:eux|lui|soi))")
 # What a thing is, told by its noun: a piece other systems use (a foundation) or a whole system staff use (a solution).
 _PIECE = (r"(?:service|engine|moteur|module|component|composant|layer|couche|platform|plateforme|api|microservice|hub|"
           r"carrefour|gateway|passerelle|back-end|middleware|connect(?:eu|o)rs?)")
@@ -78,7 +78,7 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                     _within(_EACH, _RUNS, 6), _within(_RUNS, _OURSELVES, 4), _within(_OURSELVES, _RUNS, 3),
                     r"\b(?:nos|our) (?:propres )?serveurs? a nous|on our own (?:servers|cloud|infrastructure)",
                     r"(?:installed|hosted|run) (?:\w+ )?separately", _within(_RUNS, r"chez (?:eux|lui|elle|soi)\b", 4)),
-    "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 3), _within(_PAYS, _OURSELVES, 4),
+    "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 4),
                   rf"\b(?:{_OWN}|sa|son|chacun\w* (?:sa|son)) (?:\w+ )?(?:licen[cs]es?|contrat|contract|budget)s?\b",
                   r"\b(?:to maintain and pay|a (?:entretenir|maintenir) (?:et|pis) a payer)\b",
                   rf"{_OWN} (?:\w+ )?{_COSTS}", r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays"),
