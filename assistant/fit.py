@@ -115,11 +115,15 @@ def calibration_text(path: Path | None) -> str:
     return resources.files("assistant").joinpath(PACKAGED_CALIBRATION).read_text(encoding="utf-8")
 
 
+def packaged_calibration_file() -> Path:
+    """The calibrations shipped in the package (in a source checkout, the file under assistant/)."""
+    return Path(str(resources.files("assistant").joinpath(PACKAGED_CALIBRATION)))
+
+
 def exemplar_vectors_file(path: Path | None) -> Path:
     """The labelled needs' vectors, saved by calibration beside the calibrations file (the settings', else the
     package's), so that no start embeds them again."""
-    calibrations = path or Path(str(resources.files("assistant").joinpath(PACKAGED_CALIBRATION)))
-    return calibrations.with_suffix(".vectors.npz")
+    return (path or packaged_calibration_file()).with_suffix(".vectors.npz")
 
 
 def load_calibration(embedder: str, path: Path | None = None) -> Calibration | None:

@@ -220,22 +220,21 @@ def find_cues(text: str, mcn: McnReference) -> list[CueMatch]:
     return found
 
 
-def _votes(cues: list[CueMatch]) -> dict[int, int]:
-    """How many of each level's criteria the need evokes."""
+def _leaders(cues: list[CueMatch]) -> tuple[list[int], int]:
+    """The levels whose criteria the need evokes most, and how many of them it evokes (0: none at all)."""
     votes = {level: 0 for level in LEVEL_LABELS["fr"]}
     for cue in cues:
         for level in cue.criterion.levels:
             votes[level] += 1
-    return votes
+    best = max(votes.values())
+    return [level for level, count in votes.items() if count == best], best
 
 
 def level_from_cues(cues: list[CueMatch]) -> int | None:
     """The level whose criteria the need evokes most, if at least two of them (or one that says who would run it
     and for whom: each body its own copy, or one body for others under an agreement); None when fewer are evoked
     or two levels tie."""
-    votes = _votes(cues)
-    best = max(votes.values())
-    leaders = [level for level, count in votes.items() if count == best]
+    leaders, best = _leaders(cues)
     settling = best >= MIN_CRITERIA or any(cue.criterion.key in WHO_RUNS_IT for cue in cues)
     return leaders[0] if best and settling and len(leaders) == 1 else None
 
@@ -243,10 +242,8 @@ def level_from_cues(cues: list[CueMatch]) -> int | None:
 def open_levels(cues: list[CueMatch]) -> list[int]:
     """With no level settled, the levels still in play: those that tie at the most criteria evoked (a
     government-wide service: a foundation or a complete solution?), or all four when the need evokes too little."""
-    votes = _votes(cues)
-    best = max(votes.values())
-    leaders = [level for level, count in votes.items() if count == best]
-    return leaders if best and len(leaders) > 1 else list(votes)
+    leaders, best = _leaders(cues)
+    return leaders if best and len(leaders) > 1 else list(LEVEL_LABELS["fr"])
 
 
 def choose_level(question: str, context: list[str], named: CatalogueRecord | None, mcn: McnReference) -> LevelChoice:
@@ -256,12 +253,14 @@ def choose_level(question: str, context: list[str], named: CatalogueRecord | Non
     which levels are still open and the cues that narrowed them."""
     if named and named.level:
         return LevelChoice(named.level, "asset", record=named)
+    first_cues: list[CueMatch] = []  # of the first turn that evokes any criterion
     for text in (question, *reversed(context)):
         cues = find_cues(text, mcn)
         level = level_from_cues(cues)
         if level:
             return LevelChoice(level, "need", [cue for cue in cues if level in cue.criterion.levels])
-    cues = next((found for text in (question, *reversed(context)) if (found := find_cues(text, mcn))), [])
+        first_cues = first_cues or cues
+    cues = first_cues
     still_open = open_levels(cues)
     return LevelChoice(None, "none", [cue for cue in cues if set(cue.criterion.levels) & set(still_open)],
                        open_levels=still_open)

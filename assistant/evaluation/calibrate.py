@@ -15,7 +15,6 @@ probabilities from `fit.probabilities`, the function that serves.
 import json
 from collections import Counter
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +26,13 @@ from assistant.evaluation.dataset import LabelledNeed, LabelledSet
 from assistant.evaluation.metrics import expected_calibration_error, verdict_correct
 from assistant.fit import (
     FEATURES,
-    PACKAGED_CALIBRATION,
     BandMeasure,
     Calibration,
     Exemplar,
     band_lowers,
     band_of,
     exemplar_vectors_file,
+    packaged_calibration_file,
     probabilities,
 )
 from assistant.intent import IntentModel
@@ -220,11 +219,6 @@ class NoDevelopmentCases(Exception):
 
 class CalibrationNotSaved(Exception):
     """The calibrations file cannot be written (an installed package is read-only): set ASSISTANT_CALIBRATION_FILE."""
-
-
-def packaged_calibration_file() -> Path:
-    """The calibrations shipped in the package (in a source checkout, the file under assistant/)."""
-    return Path(str(resources.files("assistant").joinpath(PACKAGED_CALIBRATION)))
 
 
 def save_calibration(calibration: Calibration, path: Path) -> None:
