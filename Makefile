@@ -24,8 +24,12 @@ test: $(INSTALLED) $(LLM_INSTALLED) $(CHROMIUM) lint typecheck
 	$(PYTHON) -m pytest
 
 # The language-model extra: only the tests need it (a real llama.cpp server); `make run` does not wait for it.
+# llama.cpp is compiled for any x86-64 with AVX2, not for this CPU: built natively (AMX, AVX-512) on these virtual
+# machines it crashed at its first completion. No wheel cache, so a natively built copy is never picked up again.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(LLM_INSTALLED): $(INSTALLED)
-	$(PYTHON) -m pip install --quiet $(FIND_LINKS) -c constraints.txt -e '.[dev,llm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PYTHON) -m pip install --quiet --no-cache-dir $(FIND_LINKS) -c constraints.txt \
+		-e '.[dev,llm]'
 	touch $@
 
 $(CHROMIUM):

@@ -172,16 +172,23 @@ def level_rationale(choice: LevelChoice, citations: CitationList, language: Lang
             text["level_evidence"].format(phrase=cue.phrases[0], quote=shown_quote(cue.criterion.source.quote),
                                           cite=marker)
             for cue in choice.cues if (marker := citations.cite(cue.criterion.source))))
+        def aeg() -> str:  # cited only where it is said
+            return text["aeg"].format(cite=citations.cite(mcn.step_2_level))
+
         if choice.basis == "need" and choice.level:
             rationale = text["level_need"].format(evidence=evidence, level=choice.level, label=label,
                                                   cite=citations.cite(mcn.headings[choice.level]))
+        elif choice.basis == "likely" and choice.level:
+            rationale = text["level_likely"].format(level=choice.level, label=label, aeg=aeg(),
+                                                    fact=LEVEL_FACTS[language][choice.level],
+                                                    cite=citations.cite(mcn.headings[choice.level]))
         else:
             settling = "; ".join(text["level_if"].format(fact=LEVEL_FACTS[language][level], level=level,
                                                          label=level_label(level, language),
                                                          cite=citations.cite(mcn.headings[level]))
                                  for level in choice.open_levels or mcn.headings)
-            rationale = text["level_open" if evidence else "level_none"].format(
-                evidence=evidence, settling=settling, aeg=text["aeg"].format(cite=citations.cite(mcn.step_2_level)))
+            rationale = text["level_open" if evidence else "level_none"].format(evidence=evidence, settling=settling,
+                                                                                 aeg=aeg())
     return SuggestedLevel(level=choice.level, label=label, basis=choice.basis, rationale=rationale)
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from assistant.intent import IntentModel
 from assistant.labels import Band
+from assistant.levels import LevelModel
 from assistant.profiles import EXEMPLAR_SIGNALS, SIGNALS
 
 RECORD_SIGNALS = (*SIGNALS, *EXEMPLAR_SIGNALS)
@@ -79,6 +80,7 @@ class Calibration(BaseModel):
                                        "on the held-out half.")
     bands: list[BandMeasure] = Field(default_factory=list, description="The bands shown as words, highest first.")
     intent: IntentModel | None = Field(None, description="Tells a need from a question about the documents.")
+    levels: LevelModel | None = Field(None, description="The level that needs nothing meets are worded for.")
     exemplars: list[Exemplar] = Field(default_factory=list, description="The labelled needs the model was fitted "
                                       "with, read again at each question (the `exemplar` and `like_no_match` "
                                       "signals).")

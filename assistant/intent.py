@@ -6,6 +6,7 @@ A need or a question is told apart by a logistic model over the turn's embedding
 rules of `is_need` serve only while no model is fitted."""
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -28,16 +29,19 @@ _SEVERAL = re.compile(r"\b(?:quel(?:le)?s|lesquel(?:le)?s|what are|which are|whi
 # A question whose answer is a date.
 _WHEN = re.compile(r"^(?:quand|de quand|depuis quand|when|since when|what date)\b|\b(?:a quelle date|quelle date|"
                    r"date de|on what date|dated?)\b")
-_FOLLOW_UP_START = re.compile(r"^(?:et|and|what if|et si|mais|but|ca|cela|this|that|it|c'est|et pour|and for|pis|"
-                              r"what about|how about|qu'en est-il|non|no)\b")
 # A turn that says it leaves the need before («Autre chose :», «Unrelated, …», «Also, …»).
 _NEW_TOPIC = re.compile(r"^\W*(?:autre (?:chose|affaire|sujet|question)|nouve(?:lle question|au sujet)|"
                         r"changement de sujet|unrelated|separate(?:ly)?|(?:another|new|other) (?:thing|topic|question)|"
                         r"on another note|by the way|(?:also|aussi|sinon|otherwise)\s*[,:])")
-# Words that amend what was said before, wherever they stand («idéalement…», «we don't want…, rather…»).
-_AMENDING = re.compile(r"\b(?:plutot|instead|rather|idealement|ideally|finalement|en fait|actually|"
-                       r"(?:do|does)(?:n't| not) want|ne veu\w* pas|pas besoin|the same|la meme|le meme|same thing|"
-                       r"meme chose)\b")
+# A turn that says it goes on with the same need, whatever else it adds («Same thing, but…», «Pareil, mais…»).
+_SAME_NEED = re.compile(r"\b(?:same thing|the same|same need|la meme chose|meme chose|pareil|la meme affaire|"
+                        r"meme besoin|same here|plus precisement|pour preciser|je precise|"
+                        r"more (?:precisely|specifically)|to be (?:more )?(?:precise|specific))\b")
+# A turn that corrects what was said: what it meant follows the marker («oups, pas l’authentification : je parlais de
+# la gestion des postes», «Sorry, I meant business cards»); what comes before is what it takes back.
+_CORRECTION = re.compile(r"\b(?:je (?:voulais|veux) dire|je parlais (?:de|d'|du|des)|ce que je (?:veux|voulais) dire|"
+                         r"je me suis mal exprimee?|(?:what )?i meant|i mean|scratch that|let me rephrase|"
+                         r"je reformule|correction)\b\W*")
 
 
 class IntentModel(BaseModel):
@@ -70,27 +74,16 @@ def asks_when(question: str) -> bool:
     return bool(_WHEN.search(match_form(display_form(question))))
 
 
-def is_follow_up(question: str) -> bool:
-    """A turn that only makes sense with the one before: short, opening on «et», «et si», «what if»…, or amending
-    («plutôt», «idéalement», «we don't want…»)."""
-    folded = match_form(display_form(question))
-    return len(folded.split()) <= 6 or bool(_FOLLOW_UP_START.search(folded) or _AMENDING.search(folded))
-
-
-def conversation_context(question: str, history: list[str]) -> list[str]:
-    """The earlier turns a question is read with: the last one, when the question follows it up (never when it
-    says it changes the subject)."""
-    turns = [turn for turn in history if turn.strip()]
-    opens_new_topic = bool(_NEW_TOPIC.search(match_form(display_form(question))))
-    return turns[-1:] if turns and is_follow_up(question) and not opens_new_topic else []
-
-
 OWN_NEED_TERMS = 4  # new terms from which a refining turn states a need of its own (chosen on dev follow-ups)
 # Words that carry the conversation, not the need («plutôt», «en fait», «idéalement», «too», «instead», «un outil»),
 # beside the English function words that the index's own French-first analysis keeps («our», «just», «what»).
 _CONVERSATION_WORDS = (*STOPWORDS_EN_PLUS, "plutot", "fait", "finalement", "idealement", "ok", "pis", "genre",
                        "aussi", "meme", "chose", "precise", "si", "ca", "cest", "also", "instead", "rather", "ideally",
                        "thing", "could", "would", "one", "ones", "else", "us",
+                       # French function words that the index's stop words leave in
+                       "leurs", "quand", "lorsque", "quelques", "quelque", "comme", "tout", "tous", "toute", "toutes",
+                       "chaque", "autre", "autres", "parle", "parlons", "cela", "ceux", "celles", "dont", "donc",
+                       "alors", "ainsi", "ici", "tres", "plus", "moins", "peu", "beaucoup", "encore", "toujours",
                        # what any asset is called, which names no need of its own
                        "outil", "outils", "systeme", "systemes", "solution", "logiciel", "application", "plateforme",
                        "tool", "tools", "system", "systems", "software", "platform", "use", "uses", "utiliser",
@@ -108,8 +101,43 @@ def new_terms(turn_terms: set[str], context: list[str]) -> set[str]:
     return {term for term in turn_terms if not loose_forms({term}) & said}
 
 
+AddedTerms = Callable[[str, list[str]], int]  # how many uncommon terms a turn adds to earlier turns (`new_terms`)
+
+
+def meant(turn: str) -> str:
+    """What a turn says is needed: after its correction marker, when it corrects the turn before; the turn itself
+    otherwise."""
+    folded = match_form(display_form(turn))  # character for character, so a position in it is one in the turn
+    found = _CORRECTION.search(folded)
+    return display_form(turn)[found.end():] if found and found.end() < len(folded) else turn
+
+
+def refines(turn: str, added_terms: int) -> bool:
+    """Whether a turn is read with the one before it: it says it goes on with the same need («Same thing, but…»),
+    or it adds fewer uncommon terms than a need of its own has (`added_terms`, words of sharing out), never when
+    it says it changes the subject («Autre chose :»)."""
+    folded = match_form(display_form(turn))
+    if _NEW_TOPIC.search(folded):
+        return False
+    return bool(_SAME_NEED.search(folded)) or added_terms < OWN_NEED_TERMS
+
+
+def conversation_context(question: str, history: list[str], added_terms: AddedTerms) -> list[str]:
+    """The earlier turns a question is read with: the turn it refines, the one that turn refined, and so on («On
+    parle de 2000 demandes par année» between a need and «Et nos inspecteurs?»)."""
+    earlier = [turn for turn in history if turn.strip()]
+    context: list[str] = []
+    turn = question
+    while earlier and refines(turn, added_terms(turn, earlier[-1:])):
+        turn = earlier.pop()
+        context.insert(0, turn)
+    return context
+
+
 def need_text(question: str, context: list[str], added_terms: int) -> str:
-    """What a need is matched on: a turn that states a need of its own alone, one that only refines («Et pour les
-    entreprises?», «And for our mobile apps too?») with the turn before. `added_terms` counts the uncommon words
-    the turn adds to the conversation (`new_terms`), once the words of sharing are taken out."""
-    return question if not context or added_terms >= OWN_NEED_TERMS else " ".join([*context, question])
+    """What a need is matched on: a turn read alone by itself; one that refines («Et pour les entreprises?», «And
+    for our mobile apps too?») with the turns it refines; one that adds no term of its own («On ne veut pas notre
+    propre copie», «Pareil») is the earlier need again, its words of sharing read for the level only."""
+    if not context:
+        return question
+    return " ".join(context) if added_terms == 0 else " ".join([*context, question])

@@ -105,6 +105,9 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "level_need": "Aucun actif en service ne fixe le niveau ; d’après la formulation de votre besoin, {evidence}. "
                       "Ces critères sont ceux du niveau {level} – {label} {cite}.",
         "level_evidence": "« {phrase} » renvoie au critère « {quote} » {cite}",
+        "level_likely": "Niveau probable, à confirmer : votre besoin ne reprend pas les critères mot pour mot, mais il "
+                        "est formulé comme les besoins du niveau {level} – {label}, qui s’applique si {fact} {cite}. "
+                        "{aeg}",
         "level_none": "Les sources ne permettent pas de fixer le niveau : il dépend de qui opère l’actif et pour "
                       "combien d’organismes. Ce qui le fixera : {settling}. {aeg}",
         "level_open": "Votre besoin ne fixe pas le niveau à lui seul : {evidence}. Ce qui le fixera : {settling}. "
@@ -159,6 +162,8 @@ ANSWER_TEXT: dict[Language, dict[str, str]] = {
         "level_need": "No asset in service sets the level; from the wording of your need, {evidence}. These are the "
                       "criteria of level {level} – {label} {cite}.",
         "level_evidence": "“{phrase}” points to the criterion « {quote} » {cite}",
+        "level_likely": "Likely level, to be confirmed: your need does not use the criteria's words, but it is worded "
+                        "like the needs of level {level} – {label}, which applies if {fact} {cite}. {aeg}",
         "level_none": "The sources do not settle the level: it depends on who operates the asset and for how many "
                       "bodies. What would settle it: {settling}. {aeg}",
         "level_open": "Your need does not settle the level on its own: {evidence}. What would settle it: {settling}. "

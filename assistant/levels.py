@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+from pydantic import BaseModel
+
 from assistant.labels import LEVEL_LABELS
 from assistant.mcn import Criterion, McnReference
 from assistant.models import CatalogueRecord
@@ -25,11 +28,12 @@ def _within(first: str, then: str, words: int) -> str:
     return rf"{first}(?P<gap>(?:[^\w.;:?!]+\w+){{0,{words}}}?)[^\w.;:?!]+{then}"
 
 
-_EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|ministere|op|direction|equipe|entite|service)\w*|\btous deux|"
+_EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|orga|ministere|op|direction|equipe|entite|service)\w*|\btous deux|"
          r"\bseparately|"
          r"\beach (?:of (?:them|the|us)\b|(?:\w+ ){0,2}?(?:agenc|bod|ministr|department|office|region|partner|"
          r"organi[sz]ation|branch|directorate|unit|team|site|one)\w*))")
-_OWN = r"(?:(?:sa|son|ses|leurs?) propres?|(?:its|their) own)"
+_OWN = r"(?:(?:sa|son|ses|leurs?|notre|nos) propres?|(?:its|their|our) own)"
+_OURS_ALONE = r"(?:a (?:lui|elle|nous|eux|elles)|(?:bien )?a (?:soi|nous))\b"  # «son install à lui», «la nôtre à nous»
 _RUNS = (r"\b(?:install|heberg|oper|exploit|entret|maint(?:ain|ient|iendr|enir|enance)|parametr|configur|deploy|host|"
          r"run|set up|sets up|customi[sz]|buy|achet|acquer|acquier|partirai)\w*")
 _PAYS = r"(?:pai|pay|paid|financ|assum|absorb|cover|bear|defray)\w*"
@@ -57,6 +61,12 @@ _THEIR_NEEDS = r"(?:leurs|their) (?:besoins|needs|demandes|requests|requirements
 _FOR_THEM = r"(?:pour eux|for them|au nom des autres|on (?:their|the others') behalf)"
 _APPS = r"(?:systemes|applications|applis|solutions|systems|apps)"
 _CALLS = r"(?:appel(?:er|l)|call|interrog|query|queri|transmet|send|submit|soumet)\w*"  # a system calling it
+# Saying there is nothing to build is a cue in itself («sans rien bâtir», «refuse qu'on développe»), never a rejection.
+_NOTHING_TO_BUILD = (r"(?:sans|without|refus\w* (?:qu'on|que nous|de|d')|pas question (?:qu'on|que nous|de|d')|"
+                     r"no need to|rien a|nothing to)\s?(?:rien |any(?:thing)? |having to |avoir a |a )?"
+                     r"(?:la |le |les |l')?"
+                     r"(?:batir|bati|developp|construi|programm|integr|modifi|adapt|personnalis|build|develop|program|"
+                     r"modify|customi[sz])\w*")
 _KEEPS_RUNNING = (r"(?:continu\w*|garder\w*|keeps?|keeping|continues?|would still|resteri\w*|resterai\w*|demeureri\w*)"
                   r"(?:\W+\w+){0,3}?\W+(?:run|operat|evolv|maint|host|heberg|exploit|oper|assur|responsables?)\w*")
 
@@ -69,6 +79,7 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                    r"\b(?:la|le) sien(?:ne)?\b",
                    r"separate (?:instance|installation|copy|servers|contracts?)",
                    rf"{_OWN} (?:\w+ )?(?:copie|version|instance|exemplaire|copy)", r"custom\w* (?:it )?separately",
+                   rf"\b{_OURS} {_COPY} {_OURS_ALONE}",
                    r"fai\w+ evoluer a (?:sa|leur) (?:guise|facon)", r"chacun (?:a|de) (?:sa|son) (?:guise|cote)",
                    _within(r"\bchacun\w*", r"a (?:sa|leur) (?:facon|guise|maniere)", 4),
                    r"selon (?:ses|leurs) (?:propres )?(?:methodes|regles|besoins|pratiques)",
@@ -81,7 +92,8 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
     "own_costs": (_within(_EACH, _PAYS, 12), _within(_PAYS, _ALONE, 4),
                   rf"\b(?:{_OWN}|sa|son|chacun\w* (?:sa|son)) (?:\w+ )?(?:licen[cs]es?|contrat|contract|budget)s?\b",
                   r"\b(?:to maintain and pay|a (?:entretenir|maintenir) (?:et|pis) a payer)\b",
-                  rf"{_OWN} (?:\w+ )?{_COSTS}", r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays"),
+                  rf"{_OWN} (?:\w+ )?{_COSTS}", r"paid for\W+(?:\w+\W+){0,4}separately", r"each (?:of them )?pays",
+                  rf"(?:a meme|from|out of) {_OURS} (?:own |propre )?budget"),
     "several_bodies": (rf"\b{_FEW} (?:autres )?{_BODIES}", rf"\b{_FEW_EN} (?:other )?{_BODIES}",
                        rf"\b(?:one|un|une) (?:other|autre) {_PROVIDER}",
                        rf"\b(?:{_FEW}|{_FEW_EN}) (?:\w+ )?(?:partners|partenaires)\b",
@@ -130,7 +142,9 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                   r"paying (?:user|client|customer)s?"),
     "foundation": (r"\bcomposant", r"\bbrique", r"reutilisable", r"\bintegrer\b", r"\bbranch\w+ (?:a|sur|dans)",
                    r"(?:construire|batir) (?:leurs|des|nos) (?:solutions|services|systemes)",
-                   r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in", r"\bintegrate\b(?! system)",
+                   r"\bcomponent", r"building block", r"reusable", r"plug (?:it )?in",
+                   r"\bplugg?\w* (?:dans|sur|a|in|into)\b",
+                   r"\bweb ?services?\b|\bservices? web\b", r"\bintegrate\b(?! system)",
                    r"used to build", r"\bapi\b",
                    _within(r"\bintegr\w*", r"(?:dans|a|in|into) (?:leurs|ses|nos|their|its|our|any|every)\b", 3),
                    _within(_APPS, _CALLS, 8), _within(_CALLS, rf"{_APPS}\b", 4),
@@ -142,7 +156,7 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                    r"\b(?:consum|consomm)\w* (?:\w+ ){0,3}?(?:services?|api|donnees|data)\b",
                    r"\bintegr\w* (?:a|dans|in|into) (?:leurs|ses|son|sa|their|its|own)\b",
                    r"\b(?:connect|hook|wire|plug)\w* (?:\w+ ){0,3}?(?:in|into|to|on)\b", r"\bexpos\w*",
-                   r"\bon top of\b|\bpar-dessus\b",
+                   r"\bon top of\b|\bpar-? ?dessus\b", r"\by (?:construi|bati|developp|mont)\w*",
                    _within(r"\b(?:deploy|deploie|deploier)\w*", r"(?:on it|dessus|y\b)", 4),
                    r"\by deploier\w*", r"\bpubli\w* (?:and|et) (?:consum|consomm)\w*",
                    r"(?:from|a partir de) (?:its|their|ses|leurs) (?:own |propres )?"
@@ -154,17 +168,27 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                          r"\b(?:tous|toutes) les \w+ du gouv(?:ernement)?\b",
                          r"(?:offr\w*|offerte?|offered|available|disponible) (?:a|to) (?:tous|toutes|all|everyone|"
                          r"everybody)\b",
-                         r"pour tout le monde|for everyone|for all\b",
+                         r"pour tout le monde|for everyone|for all\b|(?:a|to) tout le monde\b",
+                         r"(?:a l'echelle|at the scale) (?:du gouvernement|gouvernementale|of (?:the )?government)",
+                         r"\b(?:un|une|le|la) (?:service|solution|plateforme|systeme|outil) (?:\w+ )?"
+                         r"gouvernementale?\b",
+                         r"\b(?:a|the|one) (?:common |shared |central )?government "
+                         r"(?:service|solution|platform|system)\b",
                          r"(?:whole|entire) (?:government|public service|public sector)", r"government-wide",
                          r"(?:across|throughout) (?:the )?government",
                          r"\bevery (?:public )?(?:department|ministry|agency|body)",
                          r"any (?:public )?(?:department|ministry)",
                          r"\ball (?:the )?(?:departments|ministries|agencies|public bodies)",
-                         r"n'importe quel (?:ministere|organisme)"),
+                         r"n'importe quel (?:ministere|organisme)",
+                         r"commune?s? (?:a|au|pour) (?:tout )?(?:le |l')?(?:gouv(?:ernement)?|etat)\b",
+                         r"partout (?:au|dans le|dans l') ?(?:gouv(?:ernement)?|appareil|etat)\b|"
+                         r"everywhere in (?:the )?government"),
     "designated_provider": (r"fournisseur designe", r"designated (?:provider|supplier|body)", r"\bdesignee?s?\b",
                             r"\bdesignated\b", _within(rf"{_SINGLE} (?:\w+ )?{_PROVIDER}", _ONE_RUNS, 4),
                             _within(_RUN_BY, rf"(?:by|par) {_SINGLE} (?:\w+ )?{_PROVIDER}\b", 6)),
-    "complete_solution": (r"\bcomplete?s?\b", r"cle en main", r"tout-en-un", r"all-in-one", r"turnkey",
+    "complete_solution": (r"\bcomplete?s?\b", r"cles? en main", r"\btel(?:le)?s? quel(?:le)?s?\b",
+                          r"\b(?:use[sd]?|using|take[ns]?|taking|adopt\w*|run) (?:it |them )?as[- ]is\b",
+                          r"tout-en-un", r"all-in-one", r"turnkey",
                           r"de bout en bout", r"end[- ]to[- ]end", r"de a a z", r"du debut a la fin",
                           r"from start to finish", _within(r"\b(?:de|du|des)", r"jusqu'(?:a|au|aux)\b", 4),
                           _within(r"\b(?:full|entire|whole|finished|ready-made|tout le|toute la|toute l)",
@@ -172,13 +196,39 @@ CUES: dict[str, tuple[str, ...]] = {  # criterion key (mcn.py) -> the phrasings 
                           r"\b(?:onboard|enrol+|inscri\w*) (?:\w+ ){0,3}?(?:onto|into|in|on|dans|sur) "
                           r"(?:the|le|la|leur|its)\b",
                           _within(rf"\b{_WHOLE_SYSTEM}", r"(?:finie?|au complet|pret\w* a l'emploi)", 3),
-                          r"ready to (?:use|go)|out of the box|nothing to (?:integrate|build|develop)|"
-                          r"rien a (?:integrer|developper|batir)",
+                          r"ready to (?:use|go)|out of the box", _NOTHING_TO_BUILD,
+                          r"\bdeja pret\w*|\bpret\w* a (?:utiliser|l'emploi)|\bready[- ]made\b",
                           r"\b(?:use|utiliser\w*|utiliseraient) (?:it |l' ?)?directly|utiliserai\w* directement",
                           _within(rf"\b{_ONE_OF}", rf"{_WHOLE_SYSTEM}\b", 5)),
 }
 MIN_CRITERIA = 2  # one phrase is too little to classify a need («plusieurs organismes», «un seul outil»)...
 WHO_RUNS_IT = ("duplicated", "own_version", "own_costs", "provider_runs", "agreement")  # ...unless it says who runs it
+
+
+LIKELY_AT_LEAST = 0.6  # the share a level's model must give it before it is suggested as likely (chosen on dev)
+
+
+class LevelModel(BaseModel):
+    """How needs nothing meets tend to be worded at each level (0: the wording settles none), from the need's
+    embedding: one logistic model per level, fitted by `assistant calibrate` on the dev half's needs that nothing
+    meets. Read only when the criteria's phrasings settle nothing."""
+
+    mean: list[float]
+    scale: list[float]
+    weights: list[list[float]]  # per level 0-4
+    biases: list[float]
+
+    def shares(self, vector: np.ndarray) -> list[float]:
+        """Each level's share (0: none), summing to 1."""
+        standard = (np.asarray(vector) - np.asarray(self.mean)) / np.asarray(self.scale)
+        scores = 1.0 / (1.0 + np.exp(-(np.asarray(self.weights) @ standard + np.asarray(self.biases))))
+        return (scores / scores.sum()).tolist()
+
+
+def likely_level(shares: list[float], still_open: list[int]) -> int | None:
+    """The level the model gives at least `LIKELY_AT_LEAST` of the shares, if the cues left it open."""
+    best = int(np.argmax(shares))
+    return best if best in still_open and shares[best] >= LIKELY_AT_LEAST else None
 
 
 @dataclass
@@ -190,17 +240,18 @@ class CueMatch:
 @dataclass
 class LevelChoice:
     level: int | None
-    basis: Literal["asset", "need", "none"]
+    basis: Literal["asset", "need", "likely", "none"]
     cues: list[CueMatch] = field(default_factory=list)
     record: CatalogueRecord | None = None
     open_levels: list[int] = field(default_factory=list)  # with no level: those the facts still to learn decide
 
 
 # What a need rejects («au lieu que chaque centre ait son système», «personne n’exploiterait…», «we don't want a
-# tool of our own»): from the marker to the end of the clause, read as not said.
-_REJECTED = re.compile(r"\b(?:au lieu (?:de|d'|que|qu')|plutot que|plutot qu'|instead of|rather than|"
-                       r"personne n[e']|sans|without|no one|nobody|(?:do|does|did|would)(?:n't| not)|ne \w+ pas|"
-                       r"n'\w+ pas|not|pas (?:une?|de|d'|des))\b[^.;:,!?]*")
+# tool of our own»): from the marker to the end of the clause, read as not said; «y aurait pas une…» asks.
+_REJECTED = re.compile(rf"\b(?!{_NOTHING_TO_BUILD})(?:au lieu (?:de|d'|que|qu')|plutot que|plutot qu'|instead of|"
+                       r"rather than|personne n[e']|sans|without|no one|nobody|(?:do|does|did|would)(?:n't| not)|"
+                       r"ne \w+ pas|n'\w+ pas|not|(?<!\by a )(?<!\bya )(?<!aurait )pas (?:une?|de|d'|des)|pas question|"
+                       r"hors de question|no way)\b[^.;:,!?]*")
 
 
 def _without_rejected(folded: str) -> str:
@@ -246,11 +297,13 @@ def open_levels(cues: list[CueMatch]) -> list[int]:
     return leaders if best and len(leaders) > 1 else list(LEVEL_LABELS["fr"])
 
 
-def choose_level(question: str, context: list[str], named: CatalogueRecord | None, mcn: McnReference) -> LevelChoice:
+def choose_level(question: str, context: list[str], named: CatalogueRecord | None, mcn: McnReference,
+                 shares: list[float] | None = None) -> LevelChoice:
     """The suggested level. The record the verdict names gives its level when it states one; otherwise the need's
     own wording (the question first, then the earlier turns of the conversation) is read against the criteria.
-    A record without a level (an imported one, say) never gets one invented; with no level, the choice says
-    which levels are still open and the cues that narrowed them."""
+    When they settle nothing and nothing meets the need, the level that needs so worded have (`shares`, from
+    `LevelModel`), if it is clear enough, as likely. A record without a level (an imported one, say) never gets
+    one invented; with no level, the choice says which levels are still open and the cues that narrowed them."""
     if named and named.level:
         return LevelChoice(named.level, "asset", record=named)
     first_cues: list[CueMatch] = []  # of the first turn that evokes any criterion
@@ -262,6 +315,9 @@ def choose_level(question: str, context: list[str], named: CatalogueRecord | Non
         first_cues = first_cues or cues
     cues = first_cues
     still_open = open_levels(cues)
+    likely = likely_level(shares, still_open) if shares and named is None else None
+    if likely:
+        return LevelChoice(likely, "likely")
     return LevelChoice(None, "none", [cue for cue in cues if set(cue.criterion.levels) & set(still_open)],
                        open_levels=still_open)
 

@@ -279,7 +279,7 @@ class AssetResult(BaseModel):
 class SuggestedLevel(BaseModel):
     level: int | None = Field(None, ge=1, le=4)
     label: str | None = None
-    basis: Literal["asset", "need", "none"] = Field(
+    basis: Literal["asset", "need", "likely", "none"] = Field(
         description="asset: the level of the fitting record; need: the criteria the need's wording evokes; "
         "none: the sources do not settle it.")
     rationale: str = Field(description="Markdown with [n] markers.")

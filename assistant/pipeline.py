@@ -17,7 +17,15 @@ from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, exemplar_vectors_file, features, load_calibration, probabilities
 from assistant.index import document_terms_path, last_good, last_good_folder
-from assistant.intent import asks_for_several, asks_when, conversation_context, is_need, need_text, new_terms
+from assistant.intent import (
+    asks_for_several,
+    asks_when,
+    conversation_context,
+    is_need,
+    meant,
+    need_text,
+    new_terms,
+)
 from assistant.labels import Language
 from assistant.layout import PageUnits, marked_by, notes_for
 from assistant.levels import choose_level, levels_named, steps_named, topic_of
@@ -99,7 +107,7 @@ class Pipeline:
         question = question.strip()
         if not question:
             raise AskError("la question est vide")
-        context = conversation_context(question, history)
+        context = conversation_context(question, history, self._added_terms)
         language = detect_language(question, default=detect_language(" ".join(context)) if context else "fr")
         citations = CitationList(self.titles, partial(verify_quote, self.settings))
         if self._is_need(question) or (context and self._is_need(context[0])):
@@ -113,21 +121,24 @@ class Pipeline:
                      exemplars: Exemplars | None = None) -> tuple[list[str], np.ndarray]:
         """The record ids and their features (fit.FEATURES) for this need, read with the conversation as an
         answer reads it, with these labelled needs as exemplars (calibration's own, before it has saved them)."""
-        need = self._need_text(question, conversation_context(question, history))
+        need = self._need_text(question, conversation_context(question, history, self._added_terms))
         return [record.id for record in self.profiles.records], self._features(need, None, exemplars)[1]
 
     def matched_text(self, question: str, history: list[str]) -> str:
         """What a need is matched on (the words of sharing out): how an exemplar is stored."""
-        return matched_form(self._need_text(question, conversation_context(question, history)))
+        return matched_form(self._need_text(question, conversation_context(question, history, self._added_terms)))
 
     def _is_need(self, text: str) -> bool:
         """A need for the catalogue, or a question about the documents: by the fitted model when there is one."""
         model = self.calibration.intent if self.calibration else None
         return model.need_probability(self.retriever.embed(text)) >= 0.5 if model else is_need(text)
 
+    def _added_terms(self, turn: str, context: list[str]) -> int:
+        """How many uncommon terms a turn adds to the conversation, its words of sharing out."""
+        return len(new_terms(self.profiles.weights.distinctive(set(analyze(topic_of(meant(turn))))), context))
+
     def _need_text(self, question: str, context: list[str]) -> str:
-        own_terms = self.profiles.weights.distinctive(set(analyze(topic_of(question))))
-        return need_text(question, context, len(new_terms(own_terms, context)))
+        return need_text(meant(question), context, self._added_terms(question, context))
 
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
@@ -148,7 +159,9 @@ class Pipeline:
         need = self._need_text(question, context)
         records, rows = self._features(need, filters)
         decision = decide(records, probabilities(rows, self.calibration), self.calibration)
-        choice = choose_level(question, context, decision.named, self.mcn)
+        model = self.calibration.levels
+        shares = model.shares(self.retriever.embed(question)) if model and decision.named is None else None
+        choice = choose_level(question, context, decision.named, self.mcn, shares)
         refines = context[-1] if context and need != question else None
         return compose_need(question, need, language, decision, choice, citations, self.calibration, self.mcn,
                             self.profiles.weights, refines)

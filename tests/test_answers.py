@@ -18,11 +18,11 @@ from assistant.evaluation import load_labelled_set, run_evaluation
 # a regression guard, not the issues' targets, which these decisions do not all reach yet.
 HELD_OUT_FLOORS = {
     "quebec": {"verdict_accuracy": 0.85, "no_match_accuracy": 0.85, "level_accuracy": 0.85,
-               "no_match_level_accuracy": 0.8, "hit@3": 0.9, "ece_at_most": 0.05},
+               "no_match_level_accuracy": 0.85, "hit@3": 0.9, "ece_at_most": 0.05},
     "grown": {"verdict_accuracy": 0.72, "no_match_accuracy": 0.82, "hit@3": 0.9, "ece_at_most": 0.08},
 }
 DOCUMENTS_FLOOR = 0.85  # document questions: every labelled fact quoted with its page (issue 15)
-FOLLOW_UPS_FLOOR = 0.65  # the verdict after a refining turn (47 held-out cases: one case is 0.021)
+FOLLOW_UPS_FLOOR = 0.75  # the verdict after a refining turn (102 held-out cases: one case is 0.01)
 
 
 @pytest.fixture(scope="module")

@@ -105,6 +105,13 @@ def test_a_level_left_open_says_which_facts_would_settle_it_each_with_its_level_
                      r"serait une solution d’affaires complète.*niveau 4 – Solution d’affaires gouvernementale \[\d+\]",
                      rationale)
     assert "niveau 1" not in rationale and "niveau 2" not in rationale
+    likely = compose_need(tied, tied, "fr", decision, choose_level(tied, [], None, MCN, [0, 0, 0, 0.1, 0.9]),
+                          CitationList({}, lambda ref: True), CALIBRATION, MCN, WEIGHTS)
+    assert likely.suggested_level.level == 4 and likely.suggested_level.basis == "likely"
+    assert re.search(r"^Niveau probable, à confirmer.*niveau 4 – Solution d’affaires gouvernementale, qui s’applique "
+                     r"si ce serait une solution d’affaires complète.* \[\d+\]\. L’équipe de l’AEG .* \[\d+\]\.$",
+                     likely.suggested_level.rationale)
+    assert_every_claim_marked(likely)
     silent = answer(decision).suggested_level.rationale  # the need says nothing of sharing: all four facts
     assert silent.startswith("Les sources ne permettent pas") and all(f"niveau {n} –" in silent for n in (1, 2, 3, 4))
     assert_every_claim_marked(result)

@@ -11,12 +11,21 @@ from assistant.intent import (
     OWN_NEED_TERMS,
     IntentModel,
     conversation_context,
-    is_follow_up,
     is_need,
+    meant,
     need_text,
     new_terms,
 )
-from assistant.levels import choose_level, find_cues, level_from_cues, levels_named, steps_named, topic_of
+from assistant.levels import (
+    LevelModel,
+    choose_level,
+    find_cues,
+    level_from_cues,
+    levels_named,
+    likely_level,
+    steps_named,
+    topic_of,
+)
 from assistant.lexical import analyze
 from assistant.load import page_text
 from assistant.mcn import DECK_FILE, mcn_reference
@@ -123,6 +132,27 @@ def test_cues_quote_the_phrases_that_evoke_each_criterion_as_the_need_writes_the
                                                                   ("agreement", ["entente"])]
 
 
+def test_a_level_the_wording_leaves_open_is_suggested_as_likely_only_when_clear_and_still_open():
+    tied = "offert a tous les ministeres par un fournisseur designe"  # 3 or 4
+    clear_4 = [0.05, 0.05, 0.05, 0.1, 0.75]
+    assert choose_level(tied, [], None, MCN, clear_4).level == 4
+    assert choose_level(tied, [], None, MCN, clear_4).basis == "likely"
+    assert choose_level(tied, [], None, MCN, [0.05, 0.7, 0.05, 0.1, 0.1]).level is None  # 2 is not open any more
+    assert choose_level(tied, [], None, MCN, [0.1, 0.1, 0.1, 0.2, 0.5]).level is None  # not clear enough
+    assert choose_level(tied, [], None, MCN, [0.7, 0.1, 0.1, 0.05, 0.05]).level is None  # «settles none» leads
+    assert choose_level(tied, [], record("x", "Outil X"), MCN, clear_4).level is None  # something meets the need
+    settled = "each agency would run its own copy and pay its own costs"
+    assert choose_level(settled, [], None, MCN, clear_4).level == 1  # the criteria's phrasings come first
+
+
+def test_the_level_model_shares_sum_to_one_and_follow_its_weights():
+    model = LevelModel(mean=[0.0, 0.0], scale=[1.0, 1.0], biases=[0.0] * 5,
+                       weights=[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [5.0, 0.0], [-5.0, 0.0]])
+    shares = model.shares(np.array([1.0, 0.0]))
+    assert sum(shares) == pytest.approx(1.0) and int(np.argmax(shares)) == 3
+    assert likely_level(shares, [3, 4]) is None and likely_level([0, 0, 0, 0.1, 0.9], [3, 4]) == 4
+
+
 def test_the_named_records_level_comes_first():
     named = record("sag", "Service d'authentification gouvernementale", level=3)
     choice = choose_level("each agency would run its own copy and pay its own costs", [], named, MCN)
@@ -186,33 +216,50 @@ def test_questions_about_the_documents(text):
     assert not is_need(text)
 
 
+def adds(count: int):
+    """A stand-in for the terms a turn adds to the conversation: the same count for every turn."""
+    return lambda turn, context: count
+
+
 def test_a_turn_that_says_it_changes_the_subject_is_read_alone():
     before = ["Nos citoyens doivent signer leurs demandes"]
-    assert conversation_context("Et pour les entreprises?", before) == before
-    assert conversation_context("Plutôt nos employés", before) == before
+    assert conversation_context("Et pour les entreprises?", before, adds(1)) == before
+    assert conversation_context("Plutôt nos employés", before, adds(1)) == before
     for new in ("Autre chose : un outil de paie", "Unrelated, we need a payroll tool", "Also, a payroll tool"):
-        assert conversation_context(new, before) == []
+        assert conversation_context(new, before, adds(1)) == []
 
 
-@pytest.mark.parametrize("text, follow_up", [
-    ("et pour les entreprises?", True),
-    ("What if two agencies shared it?", True),
-    ("And for the regional offices, would the same apply to them as well?", True),
-    ("What about for businesses signing with us?", True),
-    ("We don't want a tool of our own, ideally the one system every public body already uses", True),
-    ("Notre ministère cherche une plateforme de gestion des subventions pour ses programmes régionaux", False),
-])
-def test_follow_ups(text, follow_up):
-    assert is_follow_up(text) is follow_up
+def test_a_turn_that_states_a_need_of_its_own_is_read_alone_unless_it_says_it_goes_on_with_the_same():
+    before = ["We want people in a dispute with a merchant to settle it online"]
+    assert conversation_context("Et pour grouper nos achats de papier?", before, adds(OWN_NEED_TERMS)) == []
+    assert conversation_context("Same thing, but quick and cheap for folks who cannot afford a lawyer", before,
+                                adds(OWN_NEED_TERMS)) == before
 
 
-def test_a_turn_that_states_a_need_of_its_own_is_matched_alone_one_that_refines_with_the_turn_before():
+def test_a_detail_between_a_need_and_its_refinement_keeps_the_need_in_the_conversation():
+    history = ["Nos citoyens doivent signer leurs demandes en ligne", "Quelques milliers par année",
+               "Et pour les entreprises?"]
+    assert conversation_context("Et sur tablette?", history, adds(1)) == history
+    a_need_of_its_own = lambda turn, context: OWN_NEED_TERMS if turn.startswith("Nos citoyens") else 1  # noqa: E731
+    assert conversation_context("Et sur tablette?", ["Un outil de paie", *history], a_need_of_its_own) == history
+    assert conversation_context("Et sur tablette?", ["Autre chose : la paie", "Et pour les cadres?"],
+                                adds(1)) == ["Autre chose : la paie", "Et pour les cadres?"]
+
+
+def test_a_correction_means_what_follows_its_marker():
+    assert meant("oups, pas l'authentification : je parlais de la gestion des postes") == "la gestion des postes"
+    assert meant("Sorry, I meant printing business cards") == "printing business cards"
+    assert meant("Non, je voulais dire pour les entreprises") == "pour les entreprises"
+    assert meant("Et pour les entreprises?") == "Et pour les entreprises?"
+
+
+def test_a_refining_turn_is_matched_with_the_turns_it_refines():
     before = ["Nos citoyens doivent signer leurs demandes"]
     assert need_text("Et pour les entreprises?", before, 1) == "Nos citoyens doivent signer leurs demandes Et pour " \
                                                                  "les entreprises?"
-    own = "Et pour grouper nos achats de papier avec d’autres ministères?"
-    assert need_text(own, before, OWN_NEED_TERMS) == own
     assert need_text("Un besoin", [], 0) == "Un besoin"  # no conversation: the turn itself
+    # adding no term of its own, it says how the need would be shared: the need is the one before
+    assert need_text("On ne veut pas notre propre copie", before, 0) == before[0]
 
 
 def test_a_turn_adds_the_terms_the_conversation_did_not_have_without_its_words_of_conversation():

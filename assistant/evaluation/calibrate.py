@@ -36,6 +36,7 @@ from assistant.fit import (
     probabilities,
 )
 from assistant.intent import IntentModel
+from assistant.levels import LevelModel
 from assistant.profiles import Exemplars, cached_vectors
 
 
@@ -111,6 +112,22 @@ def fit_intent(labelled: LabelledSet, engine: Engine) -> IntentModel:
     return IntentModel(mean=mean.tolist(), scale=scale.tolist(), weights=weights.tolist(), bias=bias)
 
 
+LEVEL_L2 = 30.0  # the penalty of each level's model (chosen by cross-validation on dev, with `LIKELY_AT_LEAST`)
+
+
+def fit_levels(labelled: LabelledSet, engine: Engine) -> LevelModel | None:
+    """The level each dev need that nothing meets is labelled with (0: its wording settles none), from its
+    embedding: one logistic model per level."""
+    needs = [need for need in labelled.needs if need.split == "dev" and not need.acceptable]
+    labels = np.array([need.expected_level or 0 for need in needs])
+    if len(set(labels.tolist())) < 5:
+        return None
+    vectors = np.asarray(get_embedder(engine.settings.embedder).embed_documents([need.question for need in needs]))
+    fitted = [fit_logistic(vectors, (labels == level).astype(float), l2=LEVEL_L2) for level in range(5)]
+    return LevelModel(mean=fitted[0][0].tolist(), scale=fitted[0][1].tolist(),
+                      weights=[weights.tolist() for _, _, weights, _ in fitted], biases=[bias for *_, bias in fitted])
+
+
 Run = tuple[Engine, list[LabelledNeed]]  # an engine and the needs read over its catalogue
 
 
@@ -169,6 +186,7 @@ def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None
                        + (" (Québec and grown catalogues)" if grown is not None else ""),
                        catalogue_weights(dev, labelled))
     fitted.intent = fit_intent(labelled, engine)
+    fitted.levels = fit_levels(labelled, engine)
     outcomes = [outcome for case in held_out for outcome in listed_outcomes(case, fitted)]
     fitted.held_out_ece = expected_calibration_error(outcomes)
     fitted.bands = band_measures(outcomes, fitted.threshold)
