@@ -98,7 +98,7 @@ def _conversation_terms() -> frozenset[str]:
 def new_terms(turn_terms: set[str], context: list[str]) -> set[str]:
     """The terms a turn adds to the conversation: not in the earlier turns, not words of conversation."""
     said = loose_forms(set(analyze(" ".join(context))) | _conversation_terms())
-    return {term for term in turn_terms if not loose_forms({term}) & said}
+    return {term for term in turn_terms if not term.isdigit() and not loose_forms({term}) & said}
 
 
 AddedTerms = Callable[[str, list[str]], int]  # how many uncommon terms a turn adds to earlier turns (`new_terms`)
@@ -141,3 +141,4 @@ def need_text(question: str, context: list[str], added_terms: int) -> str:
     if not context:
         return question
     return " ".join(context) if added_terms == 0 else " ".join([*context, question])
+

@@ -32,6 +32,9 @@ SIGNALS = ("profile", "facet", "coverage", "phrase")  # what RecordProfiles.sign
 EXEMPLAR_SIGNALS = ("exemplar", "neighbours")  # what Exemplars.signals gives per record, in its column order
 NEIGHBOURS = 5  # exemplars that vote for the records that met them (chosen by cross-validation on the dev half)
 VOTE_TEMPERATURE = 0.1  # how much a closer exemplar's vote outweighs a farther one's (idem)
+# The cosine of a voter that stands for «no exemplar is near»: it votes for no record, so that the nearest of
+# exemplars that are all far (a cafeteria's menus beside workstation requests) carry little vote (chosen on dev).
+NOBODY_NEAR = 0.5
 
 
 def profile_text(record: CatalogueRecord) -> str:
@@ -319,7 +322,8 @@ class Exemplars:
     def signals(self, query_vector: np.ndarray, leave_out: str | None = None) -> tuple[np.ndarray, float]:
         """Per record (`EXEMPLAR_SIGNALS`): the best cosine between the need and an exemplar that record met, and
         the record's share of the vote of the need's nearest exemplars (`NEIGHBOURS`, each weighing
-        exp(cosine / `VOTE_TEMPERATURE`); an exemplar nothing met votes for no record). Then the best cosine with an
+        exp(cosine / `VOTE_TEMPERATURE`), beside a voter for nobody at `NOBODY_NEAR`; an exemplar nothing met
+        votes for no record). Then the best cosine with an
         exemplar nothing met. `leave_out`: the text of an exemplar not to count (the need's own: a labelled need
         never vouches for itself)."""
         met, vote = np.zeros(self.rows), np.zeros(self.rows)
@@ -334,6 +338,7 @@ class Exemplars:
         weights = np.zeros(len(cosines))
         weights[nearest] = np.exp((cosines[nearest] - cosines[nearest].max(initial=0.0)) / VOTE_TEMPERATURE)
         np.add.at(vote, self.pair_rows, weights[self.pair_exemplars])
-        vote /= weights.sum() or 1.0
+        nobody = np.exp((NOBODY_NEAR - cosines[nearest].max(initial=0.0)) / VOTE_TEMPERATURE)
+        vote /= weights.sum() + nobody
         nothing = float(cosines[self.met_nothing].max()) if len(self.met_nothing) else 0.0
         return np.column_stack([met, vote]), nothing

@@ -19,7 +19,7 @@ from assistant.evaluation import load_labelled_set, run_evaluation
 HELD_OUT_FLOORS = {
     "quebec": {"verdict_accuracy": 0.85, "no_match_accuracy": 0.85, "level_accuracy": 0.85,
                "no_match_level_accuracy": 0.85, "hit@3": 0.9, "ece_at_most": 0.05},
-    "grown": {"verdict_accuracy": 0.72, "no_match_accuracy": 0.82, "hit@3": 0.9, "ece_at_most": 0.08},
+    "grown": {"verdict_accuracy": 0.7, "no_match_accuracy": 0.82, "hit@3": 0.9, "ece_at_most": 0.08},
 }
 DOCUMENTS_FLOOR = 0.85  # document questions: every labelled fact quoted with its page (issue 15)
 FOLLOW_UPS_FLOOR = 0.75  # the verdict after a refining turn (102 held-out cases: one case is 0.01)

@@ -173,6 +173,14 @@ def test_the_nearest_exemplars_vote_and_one_that_nothing_met_votes_for_no_record
     assert alone[0, 1] < 0.05  # its own case left out, only the booking exemplars are left to vote
 
 
+def test_exemplars_that_are_all_far_from_the_need_carry_little_vote(embedder, tmp_path):
+    texts = ["Verser le salaire des employés", "Payer nos employés chaque deux semaines"]
+    exemplars = Exemplars.embed(texts, [["paie"], ["paie"]], ["paie"], embedder, tmp_path / "exemplars.npz")
+    near, _ = exemplars.signals(np.asarray(embedder.embed_query("Payer le salaire de nos employés")))
+    far, _ = exemplars.signals(np.asarray(embedder.embed_query("Observer les oiseaux migrateurs au printemps")))
+    assert far[0, 1] < 0.1 < 0.5 < near[0, 1]  # the nearest exemplars are the same two: only their closeness differs
+
+
 def test_no_exemplars_give_no_signal(embedder, tmp_path):
     empty = Exemplars.embed([], [], ["a", "b"], embedder, tmp_path / "exemplars.npz")
     signals, like_no_match = empty.signals(np.ones(embedder.dimension))
