@@ -135,10 +135,9 @@ def conversation_context(question: str, history: list[str], added_terms: AddedTe
 
 
 def need_text(question: str, context: list[str], added_terms: int) -> str:
-    """What a need is matched on: a turn read alone by itself; one that refines («Et pour les entreprises?», «And
-    for our mobile apps too?») with the turns it refines; one that adds no term of its own («On ne veut pas notre
+    """What a need is matched on: a turn with no context, alone; one that refines («Et pour les entreprises?»,
+    «And for our mobile apps too?») with the turns it refines; one that adds no term of its own («On ne veut pas notre
     propre copie», «Pareil») is the earlier need again, its words of sharing read for the level only."""
     if not context:
         return question
     return " ".join(context) if added_terms == 0 else " ".join([*context, question])
-

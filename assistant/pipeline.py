@@ -162,7 +162,7 @@ class Pipeline:
         model = self.calibration.levels
         shares = model.shares(self.retriever.embed(question)) if model and decision.named is None else None
         choice = choose_level(question, context, decision.named, self.mcn, shares)
-        refines = context[-1] if context and need != question else None
+        refines = context[0] if context and need != question else None  # the need the conversation started from
         return compose_need(question, need, language, decision, choice, citations, self.calibration, self.mcn,
                             self.profiles.weights, refines)
 
