@@ -33,7 +33,7 @@ _EACH = (r"(?:\bchacun\w*|\bchaque (?:organisme|orga|ministere|op|direction|equi
          r"\beach (?:of (?:them|the|us)\b|(?:\w+ ){0,2}?(?:agenc|bod|ministr|department|office|region|partner|"
          r"organi[sz]ation|branch|directorate|unit|team|site|one)\w*))")
 _OWN = r"(?:(?:sa|son|ses|leurs?|notre|nos) propres?|(?:its|their|our) own)"
-_OURS_ALONE = r"(?:a (?:lui|elle|nous|eux|elles)|(?:bien )?a (?:soi|nous))\b"  # «son install à lui», «la nôtre à nous»
+_OURS_ALONE = r"(?:bien )?a (?:lui|elle|nous|eux|elles|soi)\b"  # «son install à lui», «notre instance à nous»
 _RUNS = (r"\b(?:install|heberg|oper|exploit|entret|maint(?:ain|ient|iendr|enir|enance)|parametr|configur|deploy|host|"
          r"run|set up|sets up|customi[sz]|buy|achet|acquer|acquier|partirai)\w*")
 _PAYS = r"(?:pai|pay|paid|financ|assum|absorb|cover|bear|defray)\w*"

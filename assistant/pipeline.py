@@ -138,7 +138,7 @@ class Pipeline:
         return len(new_terms(self.profiles.weights.distinctive(set(analyze(topic_of(meant(turn))))), context))
 
     def _need_text(self, question: str, context: list[str]) -> str:
-        return need_text(meant(question), context, self._added_terms(question, context))
+        return need_text(meant(question), context, self._added_terms(question, context) if context else 0)
 
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
@@ -159,8 +159,8 @@ class Pipeline:
         need = self._need_text(question, context)
         records, rows = self._features(need, filters)
         decision = decide(records, probabilities(rows, self.calibration), self.calibration)
-        model = self.calibration.levels
-        shares = model.shares(self.retriever.embed(question)) if model and decision.named is None else None
+        model = self.calibration.levels  # read by choose_level only when nothing meets the need
+        shares = model.shares(self.retriever.embed(question)) if model else None  # the embedding is remembered
         choice = choose_level(question, context, decision.named, self.mcn, shares)
         refines = context[0] if context and need != question else None  # the need the conversation started from
         return compose_need(question, need, language, decision, choice, citations, self.calibration, self.mcn,
