@@ -269,6 +269,7 @@ def calibrate_command(engine: Engine, set_path: Path | None, variants: str | Non
         NoDevelopmentCases,
         calibrate,
         cross_validate,
+        fit_intent,
         grown_engine,
         load_labelled_set,
     )
@@ -277,14 +278,15 @@ def calibrate_command(engine: Engine, set_path: Path | None, variants: str | Non
     labelled = read_set(set_path or settings.path(settings.labelled_set), load_labelled_set)
     chosen = names_in(variants, VARIANTS, VARIANTS, "catalogue")
     try:
-        grown = grown_engine(engine, settings.path(settings.samples_dir), calibrated=False) \
+        intent = fit_intent(labelled, settings)  # first: the cases are read as answers will read them
+        grown = grown_engine(engine, settings.path(settings.samples_dir), calibrated=False, intent=intent) \
             if "grown" in chosen and labelled.grown else None
         if folds is not None:
-            scores = cross_validate(labelled, Engine(settings, calibrated=False), grown, folds)
+            scores = cross_validate(labelled, Engine(settings, calibrated=False, intent=intent), grown, folds)
             click.echo(f"Justesse du verdict en validation croisée ({folds} plis de la moitié de développement) : "
                        + ", ".join(f"{variant} {score:.3f}" for variant, score in scores.items()))
             return
-        fitted = calibrate(labelled, Engine(settings, calibrated=False), grown)
+        fitted = calibrate(labelled, Engine(settings, calibrated=False, intent=intent), grown)
     except (AskError, CalibrationNotSaved, NoDevelopmentCases) as error:
         raise CannotRun(str(error)) from error
     shown = "en pourcentage" if fitted.shows_percent else "en mots (erreur de calibration trop grande)"

@@ -22,6 +22,7 @@ from assistant.text import detect_language
 if TYPE_CHECKING:
     import numpy as np
 
+    from assistant.intent import IntentModel
     from assistant.models import SourceRef
     from assistant.pipeline import Pipeline
     from assistant.profiles import Exemplars
@@ -42,12 +43,15 @@ def refuse_oversized(question: str, history: list[str], settings: Settings) -> N
 
 
 class Engine:
-    def __init__(self, settings: Settings, mode: "Mode" = "hybrid", calibrated: bool = True):
+    def __init__(self, settings: Settings, mode: "Mode" = "hybrid", calibrated: bool = True,
+                 intent: "IntentModel | None" = None):
         """`mode` chooses the retrieval (hybrid, dense, lexical: the evaluation's ablations); `calibrated=False`
-        opens the index without a fit decision, for `assistant calibrate` to fit one."""
+        opens the index without a fit decision, for `assistant calibrate` to fit one, telling needs from questions
+        with `intent` (the model that calibration will carry), so that its cases read conversations as answers will."""
         self.settings = settings
         self.mode = mode
         self.calibrated = calibrated
+        self.intent = intent
         self._lock = threading.Lock()  # opening or swapping the pipeline
         self._writing = threading.Lock()  # one ingest at a time through this engine
         self._pipeline: Pipeline | None = None
@@ -64,7 +68,8 @@ class Engine:
                 if self._pipeline is None or generation != self._generation:
                     from assistant.pipeline import Pipeline  # the models and the index load here
 
-                    self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated, self._pipeline)
+                    self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated, self._pipeline,
+                                                   self.intent)
                     self._generation = generation
                 pipeline = self._pipeline
         return pipeline
@@ -76,7 +81,7 @@ class Engine:
 
         with self._lock:
             self._generation = self._generations.current()
-            self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated)
+            self._pipeline = Pipeline.open(self.settings, self.mode, self.calibrated, intent=self.intent)
 
     # --- Questions -----------------------------------------------------------------------------------------
 

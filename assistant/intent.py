@@ -112,23 +112,26 @@ def meant(turn: str) -> str:
     return display_form(turn)[found.end():] if found and found.end() < len(folded) else turn
 
 
-def refines(turn: str, added_terms: int) -> bool:
+def refines(turn: str, added_terms: int, a_need_alone: bool = True) -> bool:
     """Whether a turn is read with the one before it: it says it goes on with the same need («Same thing, but…»),
-    or it adds fewer uncommon terms than a need of its own has (`added_terms`, words of sharing out), never when
-    it says it changes the subject («Autre chose :»)."""
+    it adds fewer uncommon terms than a need of its own has (`added_terms`, words of sharing out), or, alone, it
+    would not be a need at all (`a_need_alone`: «Et pour les entreprises, quand un employé signe au nom de sa
+    compagnie?», «Is that already running?»); never when it says it changes the subject («Autre chose :»)."""
     folded = match_form(display_form(turn))
     if _NEW_TOPIC.search(folded):
         return False
-    return bool(_SAME_NEED.search(folded)) or added_terms < OWN_NEED_TERMS
+    return bool(_SAME_NEED.search(folded)) or added_terms < OWN_NEED_TERMS or not a_need_alone
 
 
-def conversation_context(question: str, history: list[str], added_terms: AddedTerms) -> list[str]:
+def conversation_context(question: str, history: list[str], added_terms: AddedTerms,
+                         a_need_alone: Callable[[str], bool] = lambda turn: True) -> list[str]:
     """The earlier turns a question is read with: the turn it refines, the one that turn refined, and so on («On
-    parle de 2000 demandes par année» between a need and «Et nos inspecteurs?»)."""
+    parle de 2000 demandes par année» between a need and «Et nos inspecteurs?»). `a_need_alone` says whether a turn
+    reads as a need on its own wording (`IntentModel`)."""
     earlier = [turn for turn in history if turn.strip()]
     context: list[str] = []
     turn = question
-    while earlier and refines(turn, added_terms(turn, earlier[-1:])):
+    while earlier and refines(turn, added_terms(turn, earlier[-1:]), a_need_alone(turn)):
         turn = earlier.pop()
         context.insert(0, turn)
     return context

@@ -18,6 +18,7 @@ from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError
 from assistant.fit import Calibration, exemplar_vectors_file, features, load_calibration, probabilities
 from assistant.index import document_terms_path, last_good, last_good_folder
 from assistant.intent import (
+    IntentModel,
     asks_for_several,
     asks_when,
     conversation_context,
@@ -59,10 +60,11 @@ class Pipeline:
     names: NameIndex  # the records by the names a question may mention them by
     catalogue: np.ndarray  # the records (profiles' order) as an array: a filter picks them without a Python loop
     read: dict[str, "ReadRecord"]  # the records read from their files, by source: what the next generation reuses
+    intent: IntentModel | None  # tells a need from a question: the calibration's (while one is fitted, its own)
 
     @classmethod
     def open(cls, settings: Settings, mode: Mode = "hybrid", calibrated: bool = True,
-             previous: "Pipeline | None" = None) -> "Pipeline":
+             previous: "Pipeline | None" = None, intent: IntentModel | None = None) -> "Pipeline":
         """The stages over the index's current generation. With `previous` (the pipeline of the generation before),
         what has not changed is taken from it: the records whose file is as it was, their vectors, terms and names,
         the documents' term counts when the documents are the same."""
@@ -95,7 +97,8 @@ class Pipeline:
         catalogue = np.empty(len(profiles.records), dtype=object)
         catalogue[:] = profiles.records
         return cls(settings, retriever, profiles, calibration, sources, mcn_reference(settings.deck_source), exemplars,
-                   problems, NameIndex.of(profiles.records, previous.names if previous else None), catalogue, read)
+                   problems, NameIndex.of(profiles.records, previous.names if previous else None), catalogue, read,
+                   calibration.intent if calibration else intent)
 
     @cached_property
     def titles(self) -> dict[str, str]:
@@ -107,7 +110,7 @@ class Pipeline:
         question = question.strip()
         if not question:
             raise AskError("la question est vide")
-        context = conversation_context(question, history, self._added_terms)
+        context = self._context(question, history)
         language = detect_language(question, default=detect_language(" ".join(context)) if context else "fr")
         citations = CitationList(self.titles, partial(verify_quote, self.settings))
         if self._is_need(question) or (context and self._is_need(context[0])):
@@ -121,17 +124,19 @@ class Pipeline:
                      exemplars: Exemplars | None = None) -> tuple[list[str], np.ndarray]:
         """The record ids and their features (fit.FEATURES) for this need, read with the conversation as an
         answer reads it, with these labelled needs as exemplars (calibration's own, before it has saved them)."""
-        need = self._need_text(question, conversation_context(question, history, self._added_terms))
+        need = self._need_text(question, self._context(question, history))
         return [record.id for record in self.profiles.records], self._features(need, None, exemplars)[1]
 
     def matched_text(self, question: str, history: list[str]) -> str:
         """What a need is matched on (the words of sharing out): how an exemplar is stored."""
-        return matched_form(self._need_text(question, conversation_context(question, history, self._added_terms)))
+        return matched_form(self._need_text(question, self._context(question, history)))
+
+    def _context(self, question: str, history: list[str]) -> list[str]:
+        return conversation_context(question, history, self._added_terms, self._is_need)
 
     def _is_need(self, text: str) -> bool:
         """A need for the catalogue, or a question about the documents: by the fitted model when there is one."""
-        model = self.calibration.intent if self.calibration else None
-        return model.need_probability(self.retriever.embed(text)) >= 0.5 if model else is_need(text)
+        return self.intent.need_probability(self.retriever.embed(text)) >= 0.5 if self.intent else is_need(text)
 
     def _added_terms(self, turn: str, context: list[str]) -> int:
         """How many uncommon terms a turn adds to the conversation, its words of sharing out."""

@@ -236,6 +236,16 @@ def test_a_turn_that_states_a_need_of_its_own_is_read_alone_unless_it_says_it_go
                                 adds(OWN_NEED_TERMS)) == before
 
 
+def test_a_turn_that_would_not_be_a_need_alone_is_read_with_the_need_before_it():
+    before = ["Nos citoyens doivent signer leurs demandes en ligne"]
+    question = "Et pour les entreprises, quand un employé signe au nom de sa compagnie?"
+    a_need_alone = lambda turn: not turn.startswith("Et pour")  # noqa: E731
+    assert conversation_context(question, before, adds(OWN_NEED_TERMS), a_need_alone) == before
+    assert conversation_context(question, before, adds(OWN_NEED_TERMS)) == []  # a need alone: its own
+    assert conversation_context("Autre chose : et pour les entreprises?", before, adds(1),
+                                a_need_alone) == []
+
+
 def test_a_detail_between_a_need_and_its_refinement_keeps_the_need_in_the_conversation():
     history = ["Nos citoyens doivent signer leurs demandes en ligne", "Quelques milliers par année",
                "Et pour les entreprises?"]

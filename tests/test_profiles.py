@@ -168,7 +168,7 @@ def test_the_nearest_exemplars_vote_and_one_that_nothing_met_votes_for_no_record
     exemplars = Exemplars.embed(texts, [[], [], ["paie"]], ["paie"], embedder, tmp_path / "exemplars.npz")
     booking, _ = exemplars.signals(np.asarray(embedder.embed_query("Réserver une salle pour notre comité")))
     payroll, _ = exemplars.signals(np.asarray(embedder.embed_query("Payer le salaire de nos employés")))
-    assert booking[0, 1] < 0.05 < 0.95 < payroll[0, 1]
+    assert booking[0, 1] < 0.05 < 0.9 < payroll[0, 1]
     alone, _ = exemplars.signals(np.asarray(embedder.embed_query(texts[2])), leave_out=texts[2])
     assert alone[0, 1] < 0.05  # its own case left out, only the booking exemplars are left to vote
 

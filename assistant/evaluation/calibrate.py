@@ -38,6 +38,7 @@ from assistant.fit import (
 from assistant.intent import IntentModel
 from assistant.levels import LevelModel
 from assistant.profiles import Exemplars, cached_vectors
+from assistant.settings import Settings
 
 
 def fit_logistic(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0,
@@ -97,16 +98,17 @@ def gather(engine: Engine, needs: list[LabelledNeed], exemplars: Exemplars) -> l
     return [(need, *engine.evidence_for(need.question, need.history, exemplars)) for need in needs]
 
 
-def fit_intent(labelled: LabelledSet, engine: Engine) -> IntentModel:
-    """«Need or question about the documents» over the turn's embedding, fitted on the dev half: needs,
-    follow-ups and grown-catalogue needs are needs; document questions are not."""
-    turns = [(need.question, 1.0) for need in [*labelled.needs, *labelled.follow_ups, *labelled.grown]
+def fit_intent(labelled: LabelledSet, settings: Settings) -> IntentModel:
+    """«Need or question about the documents» over the turn's embedding, fitted on the dev half: needs and
+    grown-catalogue needs are needs; document questions are not. Follow-ups are left out: a turn read with a need
+    is answered as one whatever its own wording («c’est quel niveau, ça?»), and alone it is not a need."""
+    turns = [(need.question, 1.0) for need in [*labelled.needs, *labelled.grown]
              if need.split == "dev"] + [(question.question, 0.0) for question in labelled.documents
                                         if question.split == "dev"]
     if not turns or len({label for _, label in turns}) < 2:
         raise NoDevelopmentCases("le jeu étiqueté n’a pas, dans sa moitié de développement, à la fois des besoins et "
                                  "des questions sur les documents")
-    embedder = get_embedder(engine.settings.embedder)
+    embedder = get_embedder(settings.embedder)
     vectors = np.asarray(embedder.embed_documents([text for text, _ in turns]))
     mean, scale, weights, bias = fit_logistic(vectors, np.array([label for _, label in turns]))
     return IntentModel(mean=mean.tolist(), scale=scale.tolist(), weights=weights.tolist(), bias=bias)
@@ -185,7 +187,7 @@ def calibrate(labelled: LabelledSet, engine: Engine, grown: Engine | None = None
                        f"{len(dev)} cases of the development half of the labelled set"
                        + (" (Québec and grown catalogues)" if grown is not None else ""),
                        catalogue_weights(dev, labelled))
-    fitted.intent = fit_intent(labelled, engine)
+    fitted.intent = engine.intent or fit_intent(labelled, engine.settings)
     fitted.levels = fit_levels(labelled, engine)
     outcomes = [outcome for case in held_out for outcome in listed_outcomes(case, fitted)]
     fitted.held_out_ece = expected_calibration_error(outcomes)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from assistant.engine import Engine
 from assistant.importers import Format, import_into_catalogue
+from assistant.intent import IntentModel
 
 # (folder under the samples, import format): publiccode.yml files, and the Open Resource Exchange's records
 SAMPLE_SOURCES: tuple[tuple[str, Format], ...] = (
@@ -21,7 +22,8 @@ def import_shared_samples(samples: Path, target: Path, home: Path) -> Path:
     return target
 
 
-def grown_engine(engine: Engine, samples: Path, progress: bool = False, calibrated: bool = True) -> Engine | None:
+def grown_engine(engine: Engine, samples: Path, progress: bool = False, calibrated: bool = True,
+                 intent: IntentModel | None = None) -> Engine | None:
     """An engine over the grown catalogue: the Québec records and every record of the shared samples, in a
     catalogue folder and a collection of their own under the index folder; None when the samples are absent."""
     if not samples.is_dir():
@@ -32,6 +34,6 @@ def grown_engine(engine: Engine, samples: Path, progress: bool = False, calibrat
     shutil.copytree(settings.path(settings.catalogue_dir), folder)
     import_shared_samples(samples, folder, settings.home)
     grown = Engine(settings.model_copy(update={"catalogue_dir": folder, "collection": f"{settings.collection}-grown"}),
-                   calibrated=calibrated)
+                   calibrated=calibrated, intent=intent)
     grown.ingest(progress=progress)
     return grown
