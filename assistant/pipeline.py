@@ -122,10 +122,12 @@ class Pipeline:
 
     def evidence_for(self, question: str, history: list[str],
                      exemplars: Exemplars | None = None) -> tuple[list[str], np.ndarray]:
-        """The record ids and their features (fit.FEATURES) for this need, read with the conversation as an
-        answer reads it, with these labelled needs as exemplars (calibration's own, before it has saved them)."""
+        """The ids of the records worth comparing and their features (fit.FEATURES) for this need, read with the
+        conversation as an answer reads it, with these labelled needs as exemplars (calibration's own, before it
+        has saved them)."""
         need = self._need_text(question, self._context(question, history))
-        return [record.id for record in self.profiles.records], self._features(need, None, exemplars)[1]
+        records, rows = self._features(need, None, exemplars)
+        return [record.id for record in records], rows
 
     def matched_text(self, question: str, history: list[str]) -> str:
         """What a need is matched on (the words of sharing out): how an exemplar is stored."""
@@ -147,15 +149,18 @@ class Pipeline:
 
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
-        """The records the filters keep and their features for this need, read against the whole catalogue (a
-        filter narrows what is listed, never how well a record stands out). A labelled need's own exemplar is left
+        """The records worth comparing with this need that the filters keep, and their features, read against all
+        the records worth comparing (`RecordProfiles.shortlist`: the whole catalogue up to `profiles.SHORTLIST`;
+        a filter narrows what is listed, never how well a record stands out). A labelled need's own exemplar is left
         out, always: the model was fitted that way, and a development case is measured as a need nobody labelled."""
         topic = matched_form(need)
-        vector = self.retriever.embed(topic)
+        vector, terms = self.retriever.embed(topic), analyze(topic)
         by_exemplars, like_no_match = (exemplars or self.exemplars).signals(vector, leave_out=topic)
-        signals = np.column_stack([self.profiles.signals(vector, analyze(topic)), by_exemplars])
         keep = self.profiles.kept(filters)
-        return list(self.catalogue[keep]), features(signals, np.array([like_no_match]))[keep]
+        rows = self.profiles.shortlist(vector, terms, by_exemplars, keep)
+        signals = np.column_stack([self.profiles.signals(vector, terms, rows), by_exemplars[rows]])
+        listed = keep[rows]
+        return list(self.catalogue[rows[listed]]), features(signals, np.array([like_no_match]))[listed]
 
     def _answer_need(self, question: str, context: list[str], filters: Filters | None, language: Language,
                      citations: CitationList) -> Answer:

@@ -6,7 +6,7 @@ import pytest
 import assistant.profiles as profiles_module
 from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, Filters, Keywords, SourceRef
-from assistant.profiles import SIGNALS, Exemplars, RecordProfiles, TermCounts, TermWeights
+from assistant.profiles import SIGNALS, Exemplars, RecordProfiles, TermCounts, TermWeights, best_rows
 
 
 def record(record_id: str, name: str, description: str, keywords: list[str], kind: str = "asset",
@@ -185,3 +185,25 @@ def test_no_exemplars_give_no_signal(embedder, tmp_path):
     empty = Exemplars.embed([], [], ["a", "b"], embedder, tmp_path / "exemplars.npz")
     signals, like_no_match = empty.signals(np.ones(embedder.dimension))
     assert signals.tolist() == [[0.0, 0.0], [0.0, 0.0]] and like_no_match == 0.0
+
+
+def test_the_rows_worth_comparing_are_the_best_of_any_signal_and_every_row_of_a_small_catalogue():
+    columns = np.array([[2.0, 0.0], [1.5, 0.0], [1.0, 0.9], [0.5, 0.0], [1.2, 0.0]])
+    assert best_rows(columns, 5).tolist() == [0, 1, 2, 3, 4]
+    assert best_rows(columns, 2).tolist() == [0, 1, 2]  # the two best by the first column, the one with a second
+    assert best_rows(np.array([[1.0], [0.0], [-1.0]]), 2).tolist() == [0]  # no signal, no place
+
+
+def test_a_shortlist_gets_the_same_signals_as_the_whole_catalogue_and_keeps_what_a_filter_allows(
+        profiles, embedder, monkeypatch):
+    need = "Nous voulons verser la paie de nos employés"
+    vector, terms = np.asarray(embedder.embed_query(need)), analyze(need)
+    whole = profiles.signals(vector, terms)
+    for rows in ([0, 2], [1], [2], [0, 1, 2]):
+        assert np.allclose(profiles.signals(vector, terms, np.array(rows)), whole[rows], atol=1e-6)
+    beside = np.zeros((3, 2))
+    monkeypatch.setattr(profiles_module, "SHORTLIST", 1)
+    paie = [r.id for r in profiles.records].index("paie")
+    assert profiles.shortlist(vector, terms, beside, np.ones(3, dtype=bool)).tolist() == [paie]
+    projects = profiles.kept(Filters(kind="project"))  # the messaging project alone: still compared
+    assert "courriel" in [profiles.records[row].id for row in profiles.shortlist(vector, terms, beside, projects)]
