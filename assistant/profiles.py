@@ -234,7 +234,7 @@ class RecordProfiles:
             weights=TermWeights.count([part.words for part in parts], documents),
             kinds=np.asarray([record.kind for record in records_of], dtype=object),
             levels=np.asarray([record.level or 0 for record in records_of]),
-            owners=np.asarray([part.owner for part in parts], dtype=object),
+            owners=np.asarray([part.owner for part in parts], dtype=str),
             parts=parts, documents=documents,
         )
 
@@ -295,7 +295,7 @@ class RecordProfiles:
             keep &= self.levels == filters.level
         if filters and filters.owner:
             needle = contains_form(filters.owner)
-            keep &= np.asarray([needle in owner for owner in self.owners], dtype=bool)
+            keep &= np.char.find(self.owners, needle) >= 0
         return keep
 
 
