@@ -150,15 +150,14 @@ class Pipeline:
     def _features(self, need: str, filters: Filters | None,
                   exemplars: Exemplars | None = None) -> tuple[list[CatalogueRecord], np.ndarray]:
         """The records worth comparing with this need that the filters keep, and their features, read against all
-        the records worth comparing (`RecordProfiles.shortlist`: the whole catalogue up to `profiles.SHORTLIST`;
+        the records worth comparing (`RecordProfiles.compared`: the whole catalogue up to `profiles.SHORTLIST`;
         a filter narrows what is listed, never how well a record stands out). A labelled need's own exemplar is left
         out, always: the model was fitted that way, and a development case is measured as a need nobody labelled."""
         topic = matched_form(need)
         vector, terms = self.retriever.embed(topic), analyze(topic)
         by_exemplars, like_no_match = (exemplars or self.exemplars).signals(vector, leave_out=topic)
         keep = self.profiles.kept(filters)
-        rows = self.profiles.shortlist(vector, terms, by_exemplars, keep)
-        signals = np.column_stack([self.profiles.signals(vector, terms, rows), by_exemplars[rows]])
+        rows, signals = self.profiles.compared(vector, terms, by_exemplars, keep)
         listed = keep[rows]
         return list(self.catalogue[rows[listed]]), features(signals, np.array([like_no_match]))[listed]
 

@@ -238,27 +238,27 @@ class RecordProfiles:
             parts=parts, documents=documents,
         )
 
-    def shortlist(self, query_vector: np.ndarray, terms: Iterable[str], beside: np.ndarray,
-                  keep: np.ndarray) -> np.ndarray:
-        """The records worth comparing with a need (row numbers, in order): the `SHORTLIST` best by profile, by
-        coverage, by each column of `beside` (the exemplars' signals), and by profile among the records `keep`
-        allows (a filter still lists its best); the whole catalogue up to that size."""
-        # 1 + cosine: every record may come in by its profile; by another signal, only where it has one.
-        profile = 1.0 + self.profiles @ (query_vector / (np.linalg.norm(query_vector) or 1.0))
-        coverage, _ = self._lexical(set(terms))
-        return best_rows(np.column_stack([profile, coverage, beside, np.where(keep, profile, 0.0)]), SHORTLIST)
-
-    def signals(self, query_vector: np.ndarray, terms: Iterable[str], rows: np.ndarray | None = None) -> np.ndarray:
-        """One row per record (those `rows` names; all by default), one column per signal (SIGNALS order)."""
-        if not len(self.records) or (rows is not None and not len(rows)):
-            return np.zeros((0, len(SIGNALS)))
+    def compared(self, query_vector: np.ndarray, terms: Iterable[str], beside: np.ndarray, keep: np.ndarray,
+                 size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The records worth comparing with a need (row numbers, in order) and their signals: SIGNALS, then the
+        columns of `beside` (each record's exemplar signals). Worth comparing: the `size` (`SHORTLIST`) best by
+        profile, by coverage, by each column of `beside`, and by profile among the records `keep` allows (a filter
+        still lists its best); the whole catalogue up to that size. Only their facets are compared with the need."""
         query = query_vector / (np.linalg.norm(query_vector) or 1.0)
+        profile = self.profiles @ query
         coverage, phrase = self._lexical(set(terms))
-        if rows is None:
-            return np.stack([self.profiles @ query, np.maximum.reduceat(self.facets @ query, self.facet_starts),
-                             coverage, phrase], axis=1)
-        return np.stack([self.profiles[rows] @ query, self._facets(query, rows), coverage[rows], phrase[rows]],
-                        axis=1)
+        # 1 + cosine: every record may come in by its profile; by another signal, only where it has one.
+        rows = best_rows(np.column_stack([1.0 + profile, coverage, beside, np.where(keep, 1.0 + profile, 0.0)]),
+                         SHORTLIST if size is None else size)
+        if not len(rows):
+            return rows, np.zeros((0, len(SIGNALS) + beside.shape[1]))
+        return rows, np.column_stack([profile[rows], self._facets(query, rows), coverage[rows], phrase[rows],
+                                      beside[rows]])
+
+    def signals(self, query_vector: np.ndarray, terms: Iterable[str]) -> np.ndarray:
+        """Every record's signals, one row each in catalogue order, one column per signal (SIGNALS order)."""
+        count = len(self.records)
+        return self.compared(query_vector, terms, np.zeros((count, 0)), np.ones(count, dtype=bool), size=count)[1]
 
     def _facets(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The facet signal of these records: only their facets are compared with the need, unless they hold over a

@@ -86,9 +86,8 @@ def decision_alone(pipeline: Pipeline, needs: list[str], size: int) -> None:
     for topic, vector in zip(topics, vectors, strict=True):
         began = time.perf_counter()
         by_exemplars, like_no_match = exemplars.signals(vector, topic)
-        terms = analyze(topic)
-        rows = profiles.shortlist(vector, terms, by_exemplars, np.ones(len(profiles.records), dtype=bool))
-        signals = np.column_stack([profiles.signals(vector, terms, rows), by_exemplars[rows]])
+        rows, signals = profiles.compared(vector, analyze(topic), by_exemplars,
+                                          np.ones(len(profiles.records), dtype=bool))
         decide([profiles.records[row] for row in rows],
                probabilities(features(signals, np.array([like_no_match])), calibration), calibration)
         seconds.append(time.perf_counter() - began)

@@ -196,14 +196,20 @@ def test_the_rows_worth_comparing_are_the_best_of_any_signal_and_every_row_of_a_
 
 def test_a_shortlist_gets_the_same_signals_as_the_whole_catalogue_and_keeps_what_a_filter_allows(
         profiles, embedder, monkeypatch):
+    monkeypatch.setattr(profiles_module, "SHORTLIST", 1)
+    ids, everything, nothing_beside = [r.id for r in profiles.records], np.ones(3, dtype=bool), np.zeros((3, 0))
+    need = "Nous voulons la signature électronique de nos formulaires"
+    vector, terms = np.asarray(embedder.embed_query(need)), analyze(need)
+    rows, signals = profiles.compared(vector, terms, nothing_beside, everything)
+    assert rows.tolist() == [ids.index("icpg")]  # its 3 facets of 11 alone compared with the need
+    assert np.allclose(signals, profiles.signals(vector, terms)[rows], atol=1e-6)
+
     need = "Nous voulons verser la paie de nos employés"
     vector, terms = np.asarray(embedder.embed_query(need)), analyze(need)
-    whole = profiles.signals(vector, terms)
-    for rows in ([0, 2], [1], [2], [0, 1, 2]):
-        assert np.allclose(profiles.signals(vector, terms, np.array(rows)), whole[rows], atol=1e-6)
-    beside = np.zeros((3, 2))
-    monkeypatch.setattr(profiles_module, "SHORTLIST", 1)
-    paie = [r.id for r in profiles.records].index("paie")
-    assert profiles.shortlist(vector, terms, beside, np.ones(3, dtype=bool)).tolist() == [paie]
+    beside = np.array([[9.0, 0.0], [0.0, 0.0], [0.0, 0.0]])  # the first record leads an exemplar signal
+    rows, signals = profiles.compared(vector, terms, beside, everything)
+    assert rows.tolist() == [0, ids.index("paie")]
+    assert np.allclose(signals, np.column_stack([profiles.signals(vector, terms)[rows], beside[rows]]), atol=1e-6)
     projects = profiles.kept(Filters(kind="project"))  # the messaging project alone: still compared
-    assert "courriel" in [profiles.records[row].id for row in profiles.shortlist(vector, terms, beside, projects)]
+    rows, _ = profiles.compared(vector, terms, nothing_beside, projects)
+    assert "courriel" in [ids[row] for row in rows]
