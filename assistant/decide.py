@@ -14,9 +14,9 @@ import numpy as np
 
 from assistant.fit import Calibration
 from assistant.labels import Band
-from assistant.lexical import analyze
+from assistant.lexical import analyze, loose_forms
 from assistant.models import CatalogueRecord, SourceRef
-from assistant.profiles import TermWeights
+from assistant.profiles import TermWeights, record_terms
 from assistant.text import match_form
 
 LISTED = 5  # records an answer carries, ranked; how many a screen shows is the interface's business
@@ -45,6 +45,37 @@ def best_first(values: np.ndarray, k: int) -> np.ndarray:
     kth = np.partition(-values, k - 1)[k - 1]
     candidates = np.flatnonzero(-values <= kth)  # every value tied with the k-th comes in: the stable order decides
     return candidates[np.argsort(-values[candidates], kind="stable")][:k]
+
+
+def speaking_of(records: list[CatalogueRecord], fit: np.ndarray, put_in_place: set[str], floor: float) -> np.ndarray:
+    """The fit of records to a need whose turn puts something in place of what was said before («plutôt pour les
+    écoles secondaires», «je parlais d'appels de candidatures»): a record whose words speak of none of the terms it
+    puts in place (`put_in_place`) cannot fit the need as it now stands, however well it fit the words before; its
+    fit is 0. Only records at `floor` or more are read: no other could be named."""
+    if not put_in_place:
+        return fit
+    wanted = loose_forms(put_in_place)
+    silent = [row for row in np.flatnonzero(fit >= floor) if not loose_forms(record_terms(records[row])) & wanted]
+    kept = fit.copy()
+    kept[silent] = 0.0
+    return kept
+
+
+def with_earlier_evidence(records: list[CatalogueRecord], fit: np.ndarray, earlier: list[CatalogueRecord],
+                          earlier_fit: np.ndarray) -> tuple[list[CatalogueRecord], np.ndarray]:
+    """The fit of records to a need read with a turn that goes on with it («C'est déjà en service? Qui le porte?»,
+    «Nos directions régionales pourraient-elles s'en servir?»): each record keeps the better of its fit to the need
+    with the turn and to the need before it (`earlier`), since words that ask about an asset or add a detail take
+    nothing away from what it fit; records only the earlier need compared come in."""
+    row_of = {record.id: row for row, record in enumerate(records)}
+    joined, best = list(records), fit.copy()
+    for record, value in zip(earlier, earlier_fit, strict=True):
+        if record.id in row_of:
+            best[row_of[record.id]] = max(best[row_of[record.id]], value)
+        else:
+            joined.append(record)
+            best = np.append(best, value)
+    return joined, best
 
 
 def decide(records: list[CatalogueRecord], fit: np.ndarray, calibration: Calibration) -> Decision:

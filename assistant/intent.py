@@ -31,12 +31,25 @@ _WHEN = re.compile(r"^(?:quand|de quand|depuis quand|when|since when|what date)\
                    r"date de|on what date|dated?)\b")
 # A turn that says it leaves the need before («Autre chose :», «Unrelated, …», «Also, …»).
 _NEW_TOPIC = re.compile(r"^\W*(?:autre (?:chose|affaire|sujet|question)|nouve(?:lle question|au sujet)|"
-                        r"changement de sujet|unrelated|separate(?:ly)?|(?:another|new|other) (?:thing|topic|question)|"
+                        r"changement de sujet|unrelated|separate(?:ly)?|"
+                        r"(?:another|new|other|different) (?:thing|topic|question)|"
                         r"on another note|by the way|(?:also|aussi|sinon|otherwise)\s*[,:])")
 # A turn that says it goes on with the same need, whatever else it adds («Same thing, but…», «Pareil, mais…»).
 _SAME_NEED = re.compile(r"\b(?:same thing|the same|same need|la meme chose|meme chose|pareil|la meme affaire|"
                         r"meme besoin|same here|plus precisement|pour preciser|je precise|"
                         r"more (?:precisely|specifically)|to be (?:more )?(?:precise|specific))\b")
+# A turn that goes on with the need before, by a word that points back to it («ça supporte-tu…», «s'en servir»,
+# «it must…», «does that…») or that holds it against what it adds («par contre», «though», «what about…»). Not «aussi»
+# nor «also»: «Il nous faut aussi un outil de sondage» adds a need of its own.
+_GOES_ON = re.compile(r"\b(?:quand meme|par contre|toutefois|cependant|still|though|however|(?:what|how) about|s'en|it|"
+                      r"(?:does|is|would|will|can|could) (?:that|this)|"
+                      r"(?:ca|cela) (?:change|supporte|marche|fonctionne|couvre|existe|s'applique|vaut|peut|permet|"
+                      r"inclut|comprend|convient|reste|rentre|entre|concerne|sert)\w*|la-? ?dedans|"
+                      r"\bl'?(?:utilis|adopt|install|exploit)\w*|(?:ce|cet|cette) (?:systeme|outil|service|solution|"
+                      r"plateforme|programme|produit)s?(?:-la)?)\b")
+# A turn that puts something in place of the need before («Et si c'était plutôt…», «En fait, c'est pour…»,
+# «What if it's only…», «Actually, it's for…»).
+_INSTEAD = re.compile(r"\b(?:plutot|rather|instead|what if|et si|en fait|au fond|finalement|actually|in fact)\b")
 # A turn that corrects what was said: what it meant follows the marker («oups, pas l’authentification : je parlais de
 # la gestion des postes», «Sorry, I meant business cards»); what comes before is what it takes back.
 _CORRECTION = re.compile(r"\b(?:je (?:voulais|veux) dire|je parlais (?:de|d'|du|des)|ce que je (?:veux|voulais) dire|"
@@ -79,7 +92,7 @@ OWN_NEED_TERMS = 4  # new terms from which a refining turn states a need of its 
 # beside the English function words that the index's own French-first analysis keeps («our», «just», «what»).
 _CONVERSATION_WORDS = (*STOPWORDS_EN_PLUS, "plutot", "fait", "finalement", "idealement", "ok", "pis", "genre",
                        "aussi", "meme", "chose", "precise", "si", "ca", "cest", "also", "instead", "rather", "ideally",
-                       "thing", "could", "would", "one", "ones", "else", "us",
+                       "thing", "could", "would", "one", "ones", "else", "us", "actually",
                        # French function words that the index's stop words leave in
                        "leurs", "quand", "lorsque", "quelques", "quelque", "comme", "tout", "tous", "toute", "toutes",
                        "chaque", "autre", "autres", "parle", "parlons", "cela", "ceux", "celles", "dont", "donc",
@@ -112,15 +125,25 @@ def meant(turn: str) -> str:
     return display_form(turn)[found.end():] if found and found.end() < len(folded) else turn
 
 
+def puts_in_place(turn: str) -> bool:
+    """Whether a turn puts something in place of the need before («Et si c'était plutôt…», «Actually, it's for…»,
+    «je voulais dire…»), rather than saying it is the same need («Pareil, mais…»)."""
+    folded = match_form(display_form(turn))
+    return bool(_INSTEAD.search(folded) or _CORRECTION.search(folded)) and not _SAME_NEED.search(folded)
+
+
 def refines(turn: str, added_terms: int, a_need_alone: bool = True) -> bool:
     """Whether a turn is read with the one before it: it says it goes on with the same need («Same thing, but…»),
-    it adds fewer uncommon terms than a need of its own has (`added_terms`, words of sharing out), or, alone, it
-    would not be a need at all (`a_need_alone`: «Et pour les entreprises, quand un employé signe au nom de sa
-    compagnie?», «Is that already running?»); never when it says it changes the subject («Autre chose :»)."""
+    it points back to it or adds to it without putting something in its place («It must keep our data in Québec,
+    though», «pis ça supporte-tu les applis mobiles?», but not «Actually, it's for…»), it adds fewer uncommon
+    terms than a need of its own has (`added_terms`, words of sharing out), or, alone, it would not be a need at
+    all (`a_need_alone`: «Et pour les entreprises, quand un employé signe au nom de sa compagnie?», «Is that
+    already running?»); never when it says it changes the subject («Autre chose :»)."""
     folded = match_form(display_form(turn))
     if _NEW_TOPIC.search(folded):
         return False
-    return bool(_SAME_NEED.search(folded)) or added_terms < OWN_NEED_TERMS or not a_need_alone
+    goes_on = bool(_GOES_ON.search(folded)) and not _INSTEAD.search(folded) and not _CORRECTION.search(folded)
+    return bool(_SAME_NEED.search(folded)) or goes_on or added_terms < OWN_NEED_TERMS or not a_need_alone
 
 
 def conversation_context(question: str, history: list[str], added_terms: AddedTerms,

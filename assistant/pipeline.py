@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.catalogue import read_record
 from assistant.compose import CitationList, compose_information, compose_need
-from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions
+from assistant.decide import NameIndex, ScoredAsset, decide, mentioned, mentions, speaking_of, with_earlier_evidence
 from assistant.errors import AskError, EmbedderError, IndexStoreError, LoadError, RecordError
 from assistant.fit import Calibration, exemplar_vectors_file, features, load_calibration, probabilities
 from assistant.index import document_terms_path, last_good, last_good_folder
@@ -26,6 +26,7 @@ from assistant.intent import (
     meant,
     need_text,
     new_terms,
+    puts_in_place,
 )
 from assistant.labels import Language
 from assistant.layout import PageUnits, marked_by, notes_for
@@ -141,8 +142,11 @@ class Pipeline:
         return self.intent.need_probability(self.retriever.embed(text)) >= 0.5 if self.intent else is_need(text)
 
     def _added_terms(self, turn: str, context: list[str]) -> int:
-        """How many uncommon terms a turn adds to the conversation, its words of sharing out."""
-        return len(new_terms(self.profiles.weights.distinctive(set(analyze(topic_of(meant(turn))))), context))
+        return len(self._new_terms(turn, context))
+
+    def _new_terms(self, turn: str, context: list[str]) -> set[str]:
+        """The uncommon terms a turn adds to the conversation, its words of sharing out."""
+        return new_terms(self.profiles.weights.distinctive(set(analyze(topic_of(meant(turn))))), context)
 
     def _need_text(self, question: str, context: list[str]) -> str:
         return need_text(meant(question), context, self._added_terms(question, context) if context else 0)
@@ -167,7 +171,13 @@ class Pipeline:
             raise AskError("l’assistant n’est pas calibré : lancez assistant calibrate")
         need = self._need_text(question, context)
         records, rows = self._features(need, filters)
-        decision = decide(records, probabilities(rows, self.calibration), self.calibration)
+        fit = probabilities(rows, self.calibration)
+        if context and puts_in_place(question):
+            fit = speaking_of(records, fit, self._new_terms(question, context), self.calibration.threshold / 2)
+        elif context and need != " ".join(context):
+            earlier, earlier_rows = self._features(" ".join(context), filters)
+            records, fit = with_earlier_evidence(records, fit, earlier, probabilities(earlier_rows, self.calibration))
+        decision = decide(records, fit, self.calibration)
         model = self.calibration.levels  # read by choose_level only when nothing meets the need
         shares = model.shares(self.retriever.embed(question)) if model else None  # the embedding is remembered
         choice = choose_level(question, context, decision.named, self.mcn, shares)

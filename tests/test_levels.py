@@ -246,6 +246,18 @@ def test_a_turn_that_would_not_be_a_need_alone_is_read_with_the_need_before_it()
                                 a_need_alone) == []
 
 
+def test_a_turn_that_points_back_to_the_need_is_read_with_it_unless_it_puts_something_in_its_place():
+    before = ["Nous devons publier nos appels d'offres et recevoir les soumissions"]
+    for goes_on in ("It must keep our data in Québec, though.", "Nos directions régionales pourraient-elles s'en "
+                    "servir aussi?", "pis ca supporte-tu les applis mobiles?", "What about our regional offices?",
+                    "Par contre, chaque organisme voudrait sa propre chaîne. Ça change quelque chose?"):
+        assert conversation_context(goes_on, before, adds(OWN_NEED_TERMS)) == before, goes_on
+    for instead in ("Et si c'était plutôt des badges pour nos employés aussi?", "Actually, it's for our parking "
+                    "garage", "What if it's only about paper records too?", "Sorry, I meant business cards too"):
+        assert conversation_context(instead, before, adds(OWN_NEED_TERMS)) == [], instead
+    assert conversation_context("Autre chose : ça existe, un outil de paie?", before, adds(1)) == []
+
+
 def test_a_detail_between_a_need_and_its_refinement_keeps_the_need_in_the_conversation():
     history = ["Nos citoyens doivent signer leurs demandes en ligne", "Quelques milliers par année",
                "Et pour les entreprises?"]
