@@ -5,7 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from assistant.decide import COMPARABLE, LISTED, best_first, decide, mentions, why_it_fits
+from assistant.decide import (
+    COMPARABLE,
+    LISTED,
+    best_first,
+    decide,
+    mentions,
+    speaking_of,
+    why_it_fits,
+    with_earlier_evidence,
+)
 from assistant.fit import FEATURES, Calibration, band_of, features, load_calibration, probabilities
 from assistant.labels import fit_label
 from assistant.lexical import analyze
@@ -61,6 +70,25 @@ def test_an_asset_below_the_threshold_is_never_preferred():
     project, asset = record("p", "Projet", kind="program"), record("s", "Service")
     decision = decide([project, asset], np.array([0.55, 0.48]), calibration(threshold=0.5))
     assert decision.named is project
+
+
+def test_a_turn_that_puts_something_in_place_is_met_only_by_a_record_speaking_of_it():
+    cegeps = record("campus", "Campus numérique", description="cours à distance des cégeps et des universités")
+    schools = record("ecoles", "Réseau des écoles", description="cours à distance des écoles secondaires")
+    put_in_place = set(analyze("écoles secondaires"))
+    fit = speaking_of([cegeps, schools], np.array([0.95, 0.3]), put_in_place, floor=0.1)
+    assert fit.tolist() == [0.0, 0.3]  # the cégeps' record spoke of what was said before, not of what replaced it
+    assert speaking_of([cegeps], np.array([0.95]), set(analyze("universités")), 0.1).tolist() == [0.95]
+    assert speaking_of([cegeps], np.array([0.05]), put_in_place, 0.1).tolist() == [0.05]  # could not be named
+    assert speaking_of([cegeps], np.array([0.95]), set(), 0.1).tolist() == [0.95]  # nothing put in place
+
+
+def test_a_turn_that_goes_on_with_the_need_keeps_the_evidence_the_need_had():
+    mail, archive, signing = record("sdm", "Suivi du courrier"), record("dnf", "Archives"), record("icpg", "Signature")
+    records, fit = with_earlier_evidence([mail, archive], np.array([0.01, 0.4]), [signing, mail],
+                                         np.array([0.2, 0.84]))
+    assert [r.id for r in records] == ["sdm", "dnf", "icpg"] and fit.tolist() == [0.84, 0.4, 0.2]
+    assert decide(records, fit, calibration()).named is mail
 
 
 def test_an_empty_catalogue_names_nothing():

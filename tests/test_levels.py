@@ -15,6 +15,7 @@ from assistant.intent import (
     meant,
     need_text,
     new_terms,
+    puts_in_place,
 )
 from assistant.levels import (
     LevelModel,
@@ -256,6 +257,16 @@ def test_a_turn_that_points_back_to_the_need_is_read_with_it_unless_it_puts_some
                     "garage", "What if it's only about paper records too?", "Sorry, I meant business cards too"):
         assert conversation_context(instead, before, adds(OWN_NEED_TERMS)) == [], instead
     assert conversation_context("Autre chose : ça existe, un outil de paie?", before, adds(1)) == []
+    assert conversation_context("Il nous faut aussi un outil de sondage pour nos employés", before,
+                                adds(OWN_NEED_TERMS)) == []  # «aussi»: a need of its own, besides
+
+
+def test_a_turn_that_puts_something_in_place_of_the_need_is_told_from_one_that_keeps_it():
+    for instead in ("plutôt pour les écoles secondaires, en fait", "Sorry, I meant business cards",
+                    "Et si c'était pour les désaccords entre deux ministères?", "Actually, it's for our staff"):
+        assert puts_in_place(instead), instead
+    for same in ("Et pour les entreprises?", "Pareil, mais plutôt pour nos employés", "It must keep our data here"):
+        assert not puts_in_place(same), same
 
 
 def test_a_detail_between_a_need_and_its_refinement_keeps_the_need_in_the_conversation():
