@@ -16,7 +16,7 @@ from assistant.fit import Calibration
 from assistant.labels import Band
 from assistant.lexical import analyze, loose_forms
 from assistant.models import CatalogueRecord, SourceRef
-from assistant.profiles import TermWeights, record_terms
+from assistant.profiles import TermWeights
 from assistant.text import match_form
 
 LISTED = 5  # records an answer carries, ranked; how many a screen shows is the interface's business
@@ -47,15 +47,16 @@ def best_first(values: np.ndarray, k: int) -> np.ndarray:
     return candidates[np.argsort(-values[candidates], kind="stable")][:k]
 
 
-def speaking_of(records: list[CatalogueRecord], fit: np.ndarray, put_in_place: set[str], floor: float) -> np.ndarray:
-    """The fit of records to a need whose turn puts something in place of what was said before («plutôt pour les
-    écoles secondaires», «je parlais d'appels de candidatures»): a record whose words speak of none of the terms it
-    puts in place (`put_in_place`) cannot fit the need as it now stands, however well it fit the words before; its
-    fit is 0. Only records at `floor` or more are read: no other could be named."""
+def speaking_of(words: list[set[str]], fit: np.ndarray, put_in_place: set[str], floor: float) -> np.ndarray:
+    """The fit of records (`words`: each one's terms, `profiles.record_terms`) to a need whose turn puts something
+    in place of what was said before («plutôt pour les écoles secondaires», «je parlais d'appels de candidatures»):
+    a record whose words speak of none of the terms it puts in place (`put_in_place`) cannot fit the need as it
+    now stands, however well it fit the words before; its fit is 0. Only records at `floor` or more are read: no
+    other could be named."""
     if not put_in_place:
         return fit
     wanted = loose_forms(put_in_place)
-    silent = [row for row in np.flatnonzero(fit >= floor) if not loose_forms(record_terms(records[row])) & wanted]
+    silent = [row for row in np.flatnonzero(fit >= floor) if not loose_forms(words[row]) & wanted]
     kept = fit.copy()
     kept[silent] = 0.0
     return kept

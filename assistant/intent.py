@@ -128,7 +128,10 @@ def meant(turn: str) -> str:
 def puts_in_place(turn: str) -> bool:
     """Whether a turn puts something in place of the need before («Et si c'était plutôt…», «Actually, it's for…»,
     «je voulais dire…»), rather than saying it is the same need («Pareil, mais…»)."""
-    folded = match_form(display_form(turn))
+    return _puts_in_place(match_form(display_form(turn)))
+
+
+def _puts_in_place(folded: str) -> bool:
     return bool(_INSTEAD.search(folded) or _CORRECTION.search(folded)) and not _SAME_NEED.search(folded)
 
 
@@ -142,7 +145,7 @@ def refines(turn: str, added_terms: int, a_need_alone: bool = True) -> bool:
     folded = match_form(display_form(turn))
     if _NEW_TOPIC.search(folded):
         return False
-    goes_on = bool(_GOES_ON.search(folded)) and not _INSTEAD.search(folded) and not _CORRECTION.search(folded)
+    goes_on = bool(_GOES_ON.search(folded)) and not _puts_in_place(folded)
     return bool(_SAME_NEED.search(folded)) or goes_on or added_terms < OWN_NEED_TERMS or not a_need_alone
 
 

@@ -106,6 +106,11 @@ class Pipeline:
         """Each source's title, built once per opened generation (not per question: it has a source per record)."""
         return {source.source: source.title for source in self.sources.values()}
 
+    @cached_property
+    def record_words(self) -> dict[str, set[str]]:
+        """Each record's terms, as its profile analysed them (not analysed again per question)."""
+        return {part.record.id: part.words for part in self.profiles.parts}
+
     def answer(self, question: str, history: list[str], filters: Filters | None) -> Answer:
         started = time.perf_counter()
         question = question.strip()
@@ -173,7 +178,8 @@ class Pipeline:
         records, rows = self._features(need, filters)
         fit = probabilities(rows, self.calibration)
         if context and puts_in_place(question):
-            fit = speaking_of(records, fit, self._new_terms(question, context), self.calibration.threshold / 2)
+            words = [self.record_words[record.id] for record in records]
+            fit = speaking_of(words, fit, self._new_terms(question, context), self.calibration.threshold / 2)
         elif context and need != " ".join(context):
             earlier, earlier_rows = self._features(" ".join(context), filters)
             records, fit = with_earlier_evidence(records, fit, earlier, probabilities(earlier_rows, self.calibration))

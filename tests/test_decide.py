@@ -19,7 +19,7 @@ from assistant.fit import FEATURES, Calibration, band_of, features, load_calibra
 from assistant.labels import fit_label
 from assistant.lexical import analyze
 from assistant.models import CatalogueRecord, SourceRef
-from assistant.profiles import TermWeights
+from assistant.profiles import TermWeights, record_terms
 
 
 def record(record_id: str, name: str, kind: str = "asset", acronym: str | None = None,
@@ -75,12 +75,13 @@ def test_an_asset_below_the_threshold_is_never_preferred():
 def test_a_turn_that_puts_something_in_place_is_met_only_by_a_record_speaking_of_it():
     cegeps = record("campus", "Campus numérique", description="cours à distance des cégeps et des universités")
     schools = record("ecoles", "Réseau des écoles", description="cours à distance des écoles secondaires")
+    words = [record_terms(cegeps), record_terms(schools)]
     put_in_place = set(analyze("écoles secondaires"))
-    fit = speaking_of([cegeps, schools], np.array([0.95, 0.3]), put_in_place, floor=0.1)
+    fit = speaking_of(words, np.array([0.95, 0.3]), put_in_place, floor=0.1)
     assert fit.tolist() == [0.0, 0.3]  # the cégeps' record spoke of what was said before, not of what replaced it
-    assert speaking_of([cegeps], np.array([0.95]), set(analyze("universités")), 0.1).tolist() == [0.95]
-    assert speaking_of([cegeps], np.array([0.05]), put_in_place, 0.1).tolist() == [0.05]  # could not be named
-    assert speaking_of([cegeps], np.array([0.95]), set(), 0.1).tolist() == [0.95]  # nothing put in place
+    assert speaking_of(words[:1], np.array([0.95]), set(analyze("universités")), 0.1).tolist() == [0.95]
+    assert speaking_of(words[:1], np.array([0.05]), put_in_place, 0.1).tolist() == [0.05]  # could not be named
+    assert speaking_of(words[:1], np.array([0.95]), set(), 0.1).tolist() == [0.95]  # nothing put in place
 
 
 def test_a_turn_that_goes_on_with_the_need_keeps_the_evidence_the_need_had():
